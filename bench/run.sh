@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Benchmarks (not timed tests): one uvicorn worker on SQLite, wrk with 50 connections on loopback.
+# Usage: make bench   (needs wrk: apt-get install wrk). Figures go into the README's performance section.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT=${BENCH_PORT:-8765}
+DURATION=${DURATION:-10s}
+TMP=$(mktemp -d)
+export APP_ENV=test DATABASE_URL="sqlite://$TMP/bench.sqlite3" CAPTCHA_FIXED=TEST UPLOAD_DIR="$TMP/uploads"
+$PY -m cli demo >/dev/null
+$PY -m uvicorn --factory app:asgi --host 127.0.0.1 --port "$PORT" --workers 1 --log-level warning --no-access-log &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/help" >/dev/null && break; sleep 0.2; done
+COOKIE=$($PY bench/session.py "http://127.0.0.1:$PORT")
+
+run() {  # name, path, extra wrk args
+  echo "== $1 ($2)"
+  wrk -t2 -c50 -d"$DURATION" --latency "${@:3}" "http://127.0.0.1:$PORT$2" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+}
+run "login page, anonymous" /login
+run "home page, logged in" / -H "Cookie: sid=$COOKIE"
+run "rare-character search fragment" "/rarechars?pinyin=yan" -H "HX-Request: true"

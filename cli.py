@@ -1,0 +1,143 @@
+"""The maintainers' CLI: python -m cli {migrate, seed FILE, demo, reviewer add, run}.
+
+It reuses the app's settings, database init and services.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import secrets
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import db
+import settings as settings_module
+from services import passwords, seeding
+from services.regions import PROVINCES
+
+ROOT = Path(__file__).resolve().parent
+DEMO_FILE = ROOT / "data" / "demo.toml"
+CN = timezone(timedelta(hours=8))
+# The demo reviewer exists only in development, with a password printed at every start.
+DEMO_REVIEWER = ("beijing", "11", "Shenhe2027")
+
+
+def today():
+    return datetime.now(CN).date()
+
+
+async def _with_db(settings, coro_fn):
+    await db.migrate(settings.database_url)
+    await db.init(settings.database_url)
+    try:
+        return await coro_fn()
+    finally:
+        await db.close()
+
+
+async def add_reviewer(username: str, province: str, city: str | None, password: str) -> bool:
+    """Create a reviewer; returns False when the username exists (nothing is changed then)."""
+    from models.accounts import Reviewer
+
+    if await Reviewer.exists(username=username):
+        return False
+    await Reviewer.create(username=username, province_code=province, city=city,
+                          password_hash=await passwords.hash_password(password))
+    return True
+
+
+async def seed_demo() -> dict:
+    counts = await seeding.seed(DEMO_FILE, today())
+    await add_reviewer(DEMO_REVIEWER[0], DEMO_REVIEWER[1], None, DEMO_REVIEWER[2])
+    return counts
+
+
+def cmd_migrate(settings, args):
+    asyncio.run(db.migrate(settings.database_url))
+    print("数据库已是最新结构")
+
+
+def cmd_seed(settings, args):
+    try:
+        counts = asyncio.run(_with_db(settings, lambda: seeding.seed(Path(args.file), today())))
+    except (seeding.SeedError, OSError) as e:
+        print(f"导入失败：{e}", file=sys.stderr)
+        return 2
+    print(f"导入完成：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}")
+
+
+def cmd_demo(settings, args):
+    counts = asyncio.run(_with_db(settings, seed_demo))
+    print(f"演示数据：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}")
+
+
+def cmd_reviewer_add(settings, args):
+    if args.province not in PROVINCES:
+        print(f"未知的省份代码 {args.province}；可用：{', '.join(PROVINCES)}", file=sys.stderr)
+        return 2
+    printed = False
+    password = args.password
+    if not password and sys.stdin.isatty():
+        password = getpass.getpass("密码（留空则自动生成）：")
+    if not password:
+        password = secrets.token_urlsafe(12)
+        printed = True
+    if err := passwords.password_error(password):
+        print(err, file=sys.stderr)
+        return 2
+    created = asyncio.run(_with_db(settings, lambda: add_reviewer(args.username, args.province, args.city, password)))
+    if not created:
+        print(f"审核人员 {args.username} 已存在，未做修改", file=sys.stderr)
+        return 1
+    scope = PROVINCES[args.province] + (f" {args.city}" if args.city else "")
+    print(f"已创建审核人员 {args.username}（{scope}）")
+    if printed:
+        print(f"初始密码（只显示这一次）：{password}")
+
+
+def cmd_run(settings, args):
+    import uvicorn
+
+    asyncio.run(_with_db(settings, seed_demo))
+    url = f"http://{settings.host}:{settings.port}"
+    print("=" * 60)
+    print(f"会计专业技术资格考试报名平台: {url}")
+    print(f"演示审核人员登录: {url}/review  用户名 {DEMO_REVIEWER[0]}  密码 {DEMO_REVIEWER[2]}（北京）")
+    print(f"开发短信发件箱: {url}/dev/outbox")
+    print("=" * 60, flush=True)
+    uvicorn.run("app:asgi", factory=True, host=settings.host, port=settings.port, log_level="warning",
+                access_log=False, workers=args.workers)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m cli", description="会计资格考试报名平台维护命令")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
+    p = sub.add_parser("seed", help="load exams from a TOML file (idempotent)")
+    p.add_argument("file")
+    p.set_defaults(fn=cmd_seed)
+    sub.add_parser("demo", help="seed the demo exams (dates relative to today) and the demo reviewer").set_defaults(
+        fn=cmd_demo)
+    r = sub.add_parser("reviewer", help="reviewer accounts")
+    rsub = r.add_subparsers(dest="reviewer_cmd", required=True)
+    ra = rsub.add_parser("add", help="create a reviewer for a province (and optionally a city)")
+    ra.add_argument("username")
+    ra.add_argument("--province", required=True, help="province code, e.g. 11 for 北京")
+    ra.add_argument("--city", default=None)
+    ra.add_argument("--password", default=None, help="if omitted: asked for, or generated and printed once")
+    ra.set_defaults(fn=cmd_reviewer_add)
+    run = sub.add_parser("run", help="migrate, seed the demo data and serve")
+    run.add_argument("--workers", type=int, default=1)
+    run.set_defaults(fn=cmd_run)
+    args = parser.parse_args(argv)
+    settings = settings_module.load()
+    if args.cmd == "run" and settings.production:
+        print("run 命令用于开发演示；生产环境请用 uvicorn --factory app:asgi 启动", file=sys.stderr)
+        return 2
+    return args.fn(settings, args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

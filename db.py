@@ -1,0 +1,69 @@
+"""Tortoise ORM configuration: SQLite (WAL, busy timeout) by default, PostgreSQL by DATABASE_URL.
+
+Schema changes go through Tortoise's own migrations (migrations/), applied by `python -m cli migrate`
+and at start-up of the run command.
+"""
+from __future__ import annotations
+
+import os
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate as _migrate
+
+MODEL_MODULES = ["models.accounts", "models.exams", "models.sandbox"]
+
+
+def normalize_url(url: str) -> str:
+    if url.startswith("sqlite://") and "?" not in url:
+        # WAL is Tortoise's default journal mode; the busy timeout lets writers queue instead of failing.
+        url += "?busy_timeout=5000&synchronous=NORMAL"
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://"):]
+    return url
+
+
+def config(database_url: str) -> dict:
+    return {
+        "connections": {"default": normalize_url(database_url)},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",  # stored and compared in UTC, shown in China time by the templates
+    }
+
+
+def _cli_config() -> dict:
+    from settings import load
+
+    return config(os.environ.get("DATABASE_URL") or load().database_url)
+
+
+# For the `tortoise` command line (makemigrations); see [tool.tortoise] in pyproject.toml.
+TORTOISE_ORM = _cli_config() if os.environ.get("TORTOISE_CLI") else None
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    if database_url.startswith("sqlite://"):
+        path = database_url[len("sqlite://"):].split("?")[0]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+async def init(database_url: str) -> None:
+    _ensure_sqlite_dir(database_url)
+    await Tortoise.init(config=config(database_url), _enable_global_fallback=True)
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every migration that has not run yet (idempotent)."""
+    _ensure_sqlite_dir(database_url)
+    await _migrate(config=config(database_url))
+
+
+async def close() -> None:
+    await Tortoise.close_connections()

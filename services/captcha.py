@@ -1,0 +1,75 @@
+"""图形验证码: drawn with Pillow (in a thread), 4 characters, single use, valid for 3 minutes.
+
+One live captcha per browser: drawing a new one replaces the old, and checking one deletes it, whether
+the answer was right or wrong. CAPTCHA_FIXED (tests only; refused in production) fixes the answer.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import random
+import secrets
+from datetime import timedelta
+
+import anyio.to_thread
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from models.accounts import Captcha
+
+TTL = timedelta(minutes=3)
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: people misread them
+_FONT = ImageFont.load_default(size=30)
+
+
+def _hash(secret: str, answer: str) -> str:
+    return hmac.new(secret.encode(), f"captcha:{answer.upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+def draw(text: str) -> bytes:
+    rnd = random.Random(secrets.randbits(64))
+    width, height = 120, 44
+    img = Image.new("RGB", (width, height), (244, 247, 252))
+    d = ImageDraw.Draw(img)
+    for _ in range(6):
+        d.line([(rnd.randint(0, width), rnd.randint(0, height)) for _ in range(2)],
+               fill=(rnd.randint(120, 200), rnd.randint(120, 200), rnd.randint(120, 200)), width=1)
+    for i, ch in enumerate(text):
+        glyph = Image.new("RGBA", (34, 40), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text((4, 2), ch, font=_FONT,
+                                   fill=(rnd.randint(10, 90), rnd.randint(30, 100), rnd.randint(90, 160), 255))
+        glyph = glyph.rotate(rnd.uniform(-25, 25), resample=Image.BICUBIC, expand=False)
+        img.paste(glyph, (6 + i * 27, rnd.randint(-2, 4)), glyph)
+    for _ in range(60):
+        d.point((rnd.randint(0, width - 1), rnd.randint(0, height - 1)), fill=(rnd.randint(0, 160),) * 3)
+    img = img.filter(ImageFilter.SMOOTH)
+    out = io.BytesIO()
+    img.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+async def new_captcha(sid_hash: str, *, secret: str, fixed: str | None, now) -> bytes:
+    text = fixed or "".join(secrets.choice(ALPHABET) for _ in range(4))
+    expires = now + TTL
+    updated = await Captcha.filter(sid=sid_hash).update(answer_hash=_hash(secret, text), expires_at=expires)
+    if not updated:
+        await Captcha.create(sid=sid_hash, answer_hash=_hash(secret, text), expires_at=expires)
+    return await anyio.to_thread.run_sync(draw, text)
+
+
+async def check_captcha(sid_hash: str, answer: str, *, secret: str, now) -> str | None:
+    """Consume this browser's captcha. Returns the error message, or None when the answer was right."""
+    if not answer:
+        return "请输入验证码"
+    row = await Captcha.get_or_none(sid=sid_hash)
+    if row is None:
+        return "验证码已失效，请点击图片刷新"
+    # Delete by the hash we read: of two concurrent checks only one deletes the row.
+    deleted = await Captcha.filter(sid=sid_hash, answer_hash=row.answer_hash).delete()
+    if not deleted:
+        return "验证码已失效，请点击图片刷新"
+    if row.expires_at <= now:
+        return "验证码已过期，请点击图片刷新"
+    if not hmac.compare_digest(row.answer_hash, _hash(secret, answer.strip())):
+        return "验证码错误，请重新输入"
+    return None

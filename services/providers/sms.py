@@ -1,0 +1,35 @@
+"""短信: the provider interface and the sandbox that writes to the outbox at /dev/outbox."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from models.sandbox import SmsOutbox
+
+
+class SmsSendError(Exception):
+    pass
+
+
+class SmsProvider(Protocol):
+    async def send_code(self, phone: str, code: str, *, now) -> None:
+        """Deliver a verification code; raises SmsSendError when the provider refuses."""
+
+
+class SandboxSms:
+    """Behaves like a real gateway's verification-code API: numbers it cannot reach fail."""
+
+    UNREACHABLE_SUFFIX = "0000"  # a sandbox number ending in 0000 is "out of service", to test failures
+
+    async def send_code(self, phone: str, code: str, *, now) -> None:
+        if phone.endswith(self.UNREACHABLE_SUFFIX):
+            raise SmsSendError("unreachable")
+        text = f"【会计资格考试报名】您的验证码为{code}，3分钟内有效。如非本人操作，请忽略本短信。"
+        await SmsOutbox.create(phone=phone, code=code, text=text, sent_at=now)
+
+
+def make_sms_provider(settings) -> SmsProvider:
+    if settings.sms_provider == "sandbox":
+        if settings.production:
+            raise RuntimeError("the sandbox SMS provider is refused in production")
+        return SandboxSms()
+    raise RuntimeError(f"unknown SMS_PROVIDER {settings.sms_provider!r}")

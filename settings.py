@@ -1,0 +1,98 @@
+"""Everything that comes from the environment, read once into one typed object.
+
+| variable          | default                                   | meaning |
+|-------------------|-------------------------------------------|---------|
+| APP_ENV           | development                               | development, test or production |
+| DATABASE_URL      | sqlite://var/kjks.sqlite3                 | sqlite://PATH or postgres://user@host:port/db |
+| SECRET_KEY        | generated once into var/secret_key (dev)  | signs cookies, CSRF tokens, SMS code hashes; required in production |
+| CAPTCHA_FIXED     | (unset)                                   | a fixed captcha answer for automated tests; refused in production |
+| SMS_PROVIDER      | sandbox                                   | sandbox writes to /dev/outbox; production needs a real provider |
+| WECHAT_PROVIDER   | sandbox                                   | sandbox scan page under /dev/wechat/ |
+| BASE_URL          | http://HOST:PORT                          | absolute address used inside QR codes |
+| HOST, PORT        | 127.0.0.1, 8000                           | where `make run` listens |
+| SESSION_IDLE_MINUTES | 30                                     | a session ends after this long without a request |
+| SESSION_MAX_HOURS | 12                                        | and after this long in all |
+| UPLOAD_DIR        | var/uploads                               | where uploads are stored (outside static/) |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VAR = ROOT / "var"
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str
+    database_url: str
+    secret_key: str
+    captcha_fixed: str | None
+    sms_provider: str
+    wechat_provider: str
+    base_url: str
+    host: str
+    port: int
+    session_idle_seconds: int
+    session_max_seconds: int
+    upload_dir: Path
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.production
+
+
+def _secret_key(app_env: str, env: dict) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    if app_env == "production":
+        raise SettingsError("SECRET_KEY must be set in production")
+    if app_env == "test":
+        return "test-secret-key-not-for-production"
+    # Development: generate once and keep it, so sessions survive a restart.
+    path = VAR / "secret_key"
+    if not path.exists():
+        VAR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(env: dict | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    app_env = env.get("APP_ENV", "development")
+    if app_env not in ("development", "test", "production"):
+        raise SettingsError(f"APP_ENV must be development, test or production, not {app_env!r}")
+    host = env.get("HOST", "127.0.0.1")
+    port = int(env.get("PORT", "8000"))
+    s = Settings(
+        app_env=app_env,
+        database_url=env.get("DATABASE_URL", f"sqlite://{VAR / 'kjks.sqlite3'}"),
+        secret_key=_secret_key(app_env, env),
+        captcha_fixed=env.get("CAPTCHA_FIXED") or None,
+        sms_provider=env.get("SMS_PROVIDER", "sandbox"),
+        wechat_provider=env.get("WECHAT_PROVIDER", "sandbox"),
+        base_url=env.get("BASE_URL", f"http://{host}:{port}").rstrip("/"),
+        host=host,
+        port=port,
+        session_idle_seconds=int(env.get("SESSION_IDLE_MINUTES", "30")) * 60,
+        session_max_seconds=int(env.get("SESSION_MAX_HOURS", "12")) * 3600,
+        upload_dir=Path(env.get("UPLOAD_DIR", str(VAR / "uploads"))),
+    )
+    if s.production:
+        if s.captcha_fixed:
+            raise SettingsError("CAPTCHA_FIXED is for automated tests and is refused in production")
+        if "sandbox" in (s.sms_provider, s.wechat_provider):
+            raise SettingsError("sandbox providers are refused in production; configure real ones")
+    return s

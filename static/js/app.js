@@ -1,0 +1,67 @@
+// Enhancements only: every page works without this file (see the no-JavaScript browser test).
+(function () {
+  "use strict";
+
+  // 免费获取验证码: count down on the button the server marked; the server refuses early sends anyway.
+  function startCountdowns(root) {
+    root.querySelectorAll("[data-countdown]").forEach(function (btn) {
+      if (btn.dataset.counting) return;
+      btn.dataset.counting = "1";
+      var left = parseInt(btn.dataset.countdown, 10);
+      btn.disabled = true;
+      var tick = function () {
+        if (left <= 0) { btn.disabled = false; btn.textContent = "免费获取验证码"; return; }
+        btn.textContent = left + "秒后重新获取";
+        left -= 1;
+        setTimeout(tick, 1000);
+      };
+      tick();
+    });
+  }
+
+  // 生僻字: open the panel, remember the cursor of the name field, insert the picked character there.
+  var target = null, selStart = 0, selEnd = 0;
+  function rememberCursor() {
+    if (target) { selStart = target.selectionStart || 0; selEnd = target.selectionEnd || 0; }
+  }
+  document.addEventListener("click", function (e) {
+    var opener = e.target.closest("[data-rare-picker]");
+    var dialog = document.getElementById("rare-dialog");
+    if (opener && dialog && dialog.showModal) {
+      e.preventDefault();
+      target = document.getElementById(opener.dataset.rarePicker);
+      rememberCursor();
+      dialog.showModal();
+      var q = dialog.querySelector("input[name=pinyin]");
+      if (q) q.focus();
+      return;
+    }
+    var pick = e.target.closest("[data-char]");
+    if (pick && target) {
+      var v = target.value, ch = pick.dataset.char;
+      target.value = v.slice(0, selStart) + ch + v.slice(selEnd);
+      selStart = selEnd = selStart + ch.length;
+      target.setSelectionRange(selStart, selEnd);
+      if (dialog) dialog.close();
+      target.focus();
+      return;
+    }
+    if (e.target.closest("[data-rare-close]") && dialog) { dialog.close(); return; }
+    var cap = e.target.closest("[data-captcha-refresh]");
+    if (cap) {
+      e.preventDefault();
+      var img = cap.querySelector("img");
+      img.src = "/captcha.png?t=" + Date.now();
+      var input = document.getElementById("captcha");
+      if (input) { input.value = ""; input.focus(); }
+    }
+  });
+  document.addEventListener("keyup", function (e) { if (e.target === target) rememberCursor(); });
+
+  function focusSummary(root) {
+    var s = root.querySelector && root.querySelector(".error-summary");
+    if (s) s.focus();
+  }
+  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { startCountdowns(document); focusSummary(e.detail.target); });
+})();

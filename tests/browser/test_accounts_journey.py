@@ -1,0 +1,118 @@
+"""Journeys that need a browser: the rare-character picker inserting at the cursor, the SMS countdown,
+htmx polling of the WeChat QR login, and the same registration and login with JavaScript switched off."""
+from __future__ import annotations
+
+import re
+
+from services.idnumbers import check_digit
+
+
+def new_id(seed: int) -> str:
+    first17 = f"1101051990{seed % 100:02d}{(seed % 28) + 1:02d}123"[:17]
+    return first17 + check_digit(first17)
+
+
+def outbox_code(page, phone: str) -> str:
+    other = page.context.new_page()
+    other.goto("/dev/outbox")
+    row = other.locator("#outbox tbody tr", has_text=phone).first
+    code = row.locator("td.code").inner_text().strip()
+    other.close()
+    return code
+
+
+def test_register_with_a_rare_character_then_log_out_and_in(page):
+    page.goto("/register")
+    page.fill("#id_number", new_id(1))
+    page.fill("#name", "李")
+    page.click("[data-rare-picker]")
+    page.fill("#rare-dialog input[name=pinyin]", "yan")
+    page.locator("#rare-results button[data-char='䶮']").click()
+    assert page.input_value("#name") == "李䶮"
+    page.fill("#password", "Passw0rd2027")
+    page.fill("#password2", "Passw0rd2027")
+    page.fill("#phone", "13700137001")
+    page.click("#sms-box button")
+    page.wait_for_selector("#sms-box button[disabled]")
+    assert "秒后重新获取" in page.inner_text("#sms-box button")
+    page.fill("#sms_code", outbox_code(page, "13700137001"))
+    page.click("#register-form button[type=submit] >> text=注册")
+    page.wait_for_url(re.compile(r"/\?welcome=1$"))
+    assert page.inner_text(".user .who") == "李*"
+
+    page.click("text=退出")
+    page.wait_for_selector("text=会计人员登录")
+    page.goto("/login")
+    page.fill("#login", "13700137001")
+    page.fill("#password", "Passw0rd2027")
+    page.fill("#captcha", "WRONG")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#captcha-error")
+    assert "验证码错误" in page.inner_text("#captcha-error")
+    page.fill("#password", "Passw0rd2027")
+    page.fill("#captcha", "TEST")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector(".user .who")
+    assert page.inner_text(".user .who") == "李*"
+
+
+def test_wechat_qr_login_binds_on_first_scan(page):
+    # An account to bind to.
+    page.goto("/register")
+    page.fill("#id_number", new_id(2))
+    page.fill("#name", "王小明")
+    page.fill("#password", "Passw0rd2027")
+    page.fill("#password2", "Passw0rd2027")
+    page.fill("#phone", "13700137002")
+    page.click("#sms-box button")
+    page.wait_for_selector("#sms-box button[disabled]")
+    page.fill("#sms_code", outbox_code(page, "13700137002"))
+    page.click("#register-form button[type=submit] >> text=注册")
+    page.wait_for_url(re.compile(r"welcome=1"))
+    page.click("text=退出")
+    page.wait_for_selector("text=会计人员登录")
+
+    page.goto("/login")
+    page.click("text=微信扫码登录 >> nth=-1")
+    page.wait_for_selector("img.qr")
+    scan_url = page.get_attribute("#sandbox-scan", "href")
+    phone = page.context.new_page()
+    phone.goto(scan_url)
+    phone.click("text=确认登录")
+    phone.wait_for_selector("text=已确认登录")
+    page.wait_for_url(re.compile(r"/bind$"), timeout=15_000)  # htmx polling moved on by itself
+    page.fill("#id_number", new_id(2))
+    page.fill("#password", "Passw0rd2027")
+    page.click("text=绑定并登录")
+    page.wait_for_selector(".user .who")
+    assert page.inner_text(".user .who") == "王*明"
+
+
+def test_register_and_log_in_without_javascript(nojs_page):
+    page = nojs_page
+    page.goto("/register")
+    page.select_option("#id_type", "passport")
+    page.fill("#id_number", "E7654321")
+    page.fill("#name", "Anna Lee")
+    page.fill("#phone", "13700137003")
+    page.click("#sms-box button")  # submits the whole form to /sms/send and comes back as a page
+    page.wait_for_selector("text=验证码已发送至手机")
+    assert page.input_value("#name") == "Anna Lee" and page.input_value("#password") == ""
+    code = outbox_code(page, "13700137003")
+    page.fill("#password", "Passw0rd2027")
+    page.fill("#password2", "Passw0rd2027")
+    page.fill("#sms_code", code)
+    page.click("#register-form button[type=submit] >> text=注册")
+    page.wait_for_selector(".user .who")
+    assert page.inner_text(".user .who") == "A*** L**"
+
+    page.click("text=退出")
+    page.goto("/login")
+    page.fill("#login", "E7654321")
+    page.fill("#password", "Passw0rd2027")
+    page.fill("#captcha", "TEST")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector(".user .who")
+
+    page.goto("/rarechars?pinyin=yan")
+    assert page.locator("#rare-results button[data-char='䶮']").count() == 1

@@ -1,0 +1,24 @@
+"""生僻字 picker: search by pinyin, stroke count and radical. A page without JavaScript, a panel with htmx."""
+from starlette.requests import Request
+
+from services import rarechars
+from web import current_session
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+async def search_page(request: Request):
+    await current_session(request)
+    q = request.query_params
+    pinyin = (q.get("pinyin") or "").strip()[:12]
+    strokes, radical = _int(q.get("strokes")), _int(q.get("radical"))
+    results = rarechars.search(pinyin=pinyin or None, strokes=strokes, radical=radical, limit=200)
+    searched = bool(pinyin or strokes or radical)
+    ctx = {"results": results, "searched": searched, "pinyin": pinyin, "strokes": strokes, "radical": radical,
+           "radicals": rarechars.radicals(), "back": q.get("back", "/register")}
+    return request.app.state.render(request, "accounts/rarechars.html", ctx, fragment="rarechar_results.html")

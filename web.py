@@ -1,0 +1,319 @@
+"""HTTP plumbing shared by every view: sessions, CSRF, security headers, request ids, rendering.
+
+The cookie `sid` carries only a random session id signed with itsdangerous. Anonymous visitors have a
+cookie but no row; a row in `session` exists only while someone is logged in, and it ends after
+SESSION_IDLE_MINUTES without a request, after SESSION_MAX_HOURS in all, or at logout.
+
+CSRF: the token is an HMAC of the session id, so it needs no storage and changes when the session id
+rotates at login. Every POST/PUT/PATCH/DELETE must carry it, in the `X-CSRF-Token` header (htmx sends it
+from the `hx-headers` of <body>) or in the `csrf_token` form field (plain forms).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs
+
+from itsdangerous import BadSignature, Signer
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from models.accounts import Account, Reviewer, Session
+from services.names import mask_name
+
+log = logging.getLogger("kjks")
+
+COOKIE = "sid"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_BODY = 30 * 1024 * 1024
+TOUCH_EVERY = 60  # seconds: last_seen_at is written at most once a minute per session
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- middleware
+
+
+class PlumbingMiddleware:
+    """One pure-ASGI middleware (no BaseHTTPMiddleware: it costs a task per request).
+
+    It reads or issues the session cookie, gives each request an id, refuses unsafe requests without a
+    valid CSRF token (403, before any handler runs), and adds the security headers.
+    """
+
+    def __init__(self, app, settings, exempt_prefixes: tuple[str, ...] = ()):
+        self.app = app
+        self.settings = settings
+        self.signer = Signer(settings.secret_key, salt="sid")
+        self.exempt = exempt_prefixes
+
+    def _read_cookie(self, headers: dict[bytes, bytes]) -> str | None:
+        raw = headers.get(b"cookie", b"").decode("latin-1")
+        for part in raw.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == COOKIE and value:
+                try:
+                    return self.signer.unsign(value).decode()
+                except BadSignature:
+                    return None
+        return None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        sid = self._read_cookie(headers)
+        state = scope.setdefault("state", {})
+        state["request_id"] = uuid.uuid4().hex[:12]
+        state["new_sid"] = None
+        if sid is None:
+            sid = secrets.token_urlsafe(32)
+            state["new_sid"] = sid
+        state["sid_hash"] = sha256(sid)
+
+        if scope["method"] in UNSAFE and not scope["path"].startswith(self.exempt):
+            expected = csrf_token_for(self.settings.secret_key, state["sid_hash"])
+            given = headers.get(b"x-csrf-token", b"").decode("latin-1")
+            body_chunks: list[bytes] | None = None
+            if not given:
+                body_chunks, too_big = await _read_body(receive)
+                if too_big:
+                    return await _plain(send, 413, "上传内容过大")
+                given = await _csrf_from_body(scope, b"".join(body_chunks))
+            if state["new_sid"] or not hmac.compare_digest(given, expected):
+                log.warning("csrf refused %s %s rid=%s", scope["method"], scope["path"], state["request_id"])
+                return await _plain(send, 403, "页面已过期或请求无效（CSRF校验失败），请刷新页面后重试。")
+            if body_chunks is not None:
+                receive = _replay(body_chunks)
+
+        settings = self.settings
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                h = message.setdefault("headers", [])
+                h.append((b"content-security-policy", CSP.encode()))
+                h.append((b"x-content-type-options", b"nosniff"))
+                h.append((b"x-frame-options", b"DENY"))
+                h.append((b"referrer-policy", b"same-origin"))
+                h.append((b"x-request-id", state["request_id"].encode()))
+                new = state.get("set_sid") or state["new_sid"]
+                if new:
+                    h.append((b"set-cookie", _cookie(self.signer.sign(new).decode(), settings).encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _cookie(value: str, settings) -> str:
+    parts = [f"{COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    if settings.cookie_secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+async def _read_body(receive) -> tuple[list[bytes], bool]:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return chunks, True
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return chunks, False
+
+
+def _replay(chunks: list[bytes]):
+    body = b"".join(chunks)
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _csrf_from_body(scope, body: bytes) -> str:
+    ctype = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+    if ctype.startswith("application/x-www-form-urlencoded"):
+        values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
+        return values[0] if len(values) == 1 else ""
+    if ctype.startswith("multipart/form-data"):
+        request = Request(dict(scope), _replay([body]))
+        try:
+            form = await request.form()
+            values = form.getlist("csrf_token")
+            await form.close()
+            return values[0] if len(values) == 1 and isinstance(values[0], str) else ""
+        except Exception:
+            return ""
+    return ""
+
+
+async def _plain(send, status: int, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def csrf_token_for(secret: str, sid_hash: str) -> str:
+    return hmac.new(secret.encode(), f"csrf:{sid_hash}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+async def current_session(request: Request) -> Session | None:
+    """The logged-in session of this browser, or None. Cached on the request."""
+    if "session_row" in request.state._state:
+        return request.state.session_row
+    row = None
+    if not request.state.new_sid:
+        row = await Session.get_or_none(id=request.state.sid_hash).select_related("account", "reviewer")
+        if row is not None:
+            settings = request.app.state.settings
+            t = now()
+            if (t - row.last_seen_at).total_seconds() > settings.session_idle_seconds or (
+                t - row.created_at
+            ).total_seconds() > settings.session_max_seconds:
+                await Session.filter(id=row.id).delete()
+                row = None
+            elif (t - row.last_seen_at).total_seconds() > TOUCH_EVERY:
+                await Session.filter(id=row.id).update(last_seen_at=t)
+    request.state.session_row = row
+    return row
+
+
+async def current_account(request: Request) -> Account | None:
+    row = await current_session(request)
+    return row.account if row is not None and row.account_id else None
+
+
+async def current_reviewer(request: Request) -> Reviewer | None:
+    row = await current_session(request)
+    return row.reviewer if row is not None and row.reviewer_id else None
+
+
+async def start_session(request: Request, *, account: Account | None = None, reviewer: Reviewer | None = None) -> Session:
+    """Log in: a new session id (the old one is dropped, against session fixation)."""
+    await Session.filter(id=request.state.sid_hash).delete()
+    sid = secrets.token_urlsafe(32)
+    request.state.set_sid = sid
+    t = now()
+    row = await Session.create(id=sha256(sid), account=account, reviewer=reviewer, created_at=t, last_seen_at=t)
+    request.state.sid_hash = row.id
+    request.state.session_row = row
+    return row
+
+
+async def end_session(request: Request) -> None:
+    await Session.filter(id=request.state.sid_hash).delete()
+    request.state.set_sid = secrets.token_urlsafe(32)
+    request.state.session_row = None
+
+
+async def login_required(request: Request) -> Account:
+    account = await current_account(request)
+    if account is None:
+        raise HTTPException(303, headers={"Location": f"/login?next={request.url.path}"})
+    return account
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def is_fragment_request(request: Request) -> bool:
+    """htmx wants a fragment: HX-Request, but not a boosted navigation or a history restore."""
+    h = request.headers
+    return h.get("hx-request") == "true" and h.get("hx-boosted") != "true" and h.get("hx-history-restore-request") != "true"
+
+
+class Renderer:
+    def __init__(self, templates: Jinja2Templates, settings):
+        self.templates = templates
+        self.settings = settings
+
+    def __call__(self, request: Request, page: str, context: dict | None = None, *, fragment: str | None = None,
+                 status: int = 200, headers: dict | None = None) -> Response:
+        ctx = dict(context or {})
+        ctx.setdefault("csrf_token", csrf_token_for(self.settings.secret_key, request.state.sid_hash))
+        row = request.state._state.get("session_row")
+        ctx.setdefault("me", row.account if row is not None and row.account_id else None)
+        ctx.setdefault("reviewer_me", row.reviewer if row is not None and row.reviewer_id else None)
+        ctx.setdefault("settings", self.settings)
+        name = fragment if fragment and is_fragment_request(request) else page
+        response = self.templates.TemplateResponse(request, name, ctx, status_code=status, headers=headers)
+        response.headers["Vary"] = "HX-Request"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def redirect(request: Request, url: str) -> Response:
+    """After a successful POST: 303 for a plain form, HX-Redirect for htmx (a full navigation)."""
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+# --------------------------------------------------------------------------- forms
+
+
+class Form:
+    """Single-valued access to a posted form: a missing field is '', a repeated one is an error."""
+
+    def __init__(self, data: FormData):
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def get(self, name: str, *, strip: bool = True) -> str:
+        values = self.data.getlist(name)
+        if len(values) > 1:
+            self.errors[name] = "该项重复提交，请刷新页面后重新填写"
+            return ""
+        value = values[0] if values else ""
+        if not isinstance(value, str):
+            self.errors[name] = "该项格式不正确"
+            return ""
+        return value.strip() if strip else value
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def template_filters(templates: Jinja2Templates) -> None:
+    templates.env.filters["mask_name"] = mask_name
+    templates.env.filters["local"] = lambda dt, fmt="%Y-%m-%d %H:%M": (
+        dt.astimezone(timezone(timedelta(hours=8))).strftime(fmt) if dt else ""
+    )
+    # A fresh URL per render: browsers reuse an <img> of the same URL within a page, even with no-store.
+    templates.env.globals["unique_token"] = lambda: secrets.token_hex(6)
