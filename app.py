@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 
 from starlette.applications import Starlette
@@ -19,7 +20,7 @@ from services import rarechars as rarechars_service
 from services.providers.sms import make_sms_provider
 from services.providers.wechat import make_wechat_provider
 from views import accounts, dev, home, rarechars, wechat
-from web import PlumbingMiddleware, Renderer, template_filters
+from web import PlumbingMiddleware, Renderer, SqliteReader, template_filters
 
 log = logging.getLogger("kjks")
 ROOT = settings_module.ROOT
@@ -29,15 +30,21 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     settings = settings or settings_module.load()
 
     templates = Jinja2Templates(directory=[str(ROOT / "templates"), str(ROOT / "partials")])
-    templates.env.globals["static_version"] = "1"
+    # Templates change only with a deploy: no stat() of every template file on every render.
+    templates.env.auto_reload = not (settings.production or settings.app_env == "test")
     template_filters(templates)
     templates.env.globals["rarechar_radicals"] = rarechars_service.radicals
+    templates.env.filters["rarechar_button"] = rarechars.button_html
     render = Renderer(templates, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         if manage_db:
             await db.init(settings.database_url)
+        if settings.database_url.startswith("sqlite://"):
+            app.state.sqlite_reader = SqliteReader(db.normalize_url(settings.database_url))
+        rarechars_service.search(pinyin="yan")  # load the table now, not on the first visitor's search
+        gc.freeze()  # what start-up allocated lives for the process: keep it out of every GC pass
         try:
             yield
         finally:

@@ -78,8 +78,13 @@ def settings():
 @pytest.fixture
 def app(settings):
     from app import create_app
+    from web import SqliteReader
 
-    return create_app(settings, manage_db=False)
+    app = create_app(settings, manage_db=False)
+    if DATABASE_URL.startswith("sqlite://"):
+        # As in production on SQLite: session lookups read through the direct read-only connection.
+        app.state.sqlite_reader = SqliteReader(db.normalize_url(DATABASE_URL))
+    return app
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
 """生僻字 picker: search by pinyin, stroke count and radical. A page without JavaScript, a panel with htmx."""
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from services import rarechars
@@ -10,6 +13,16 @@ def _int(value: str | None) -> int | None:
         return int(value) if value not in (None, "") else None
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=None)
+def button_html(rc: rarechars.RareChar) -> Markup:
+    """One result button, rendered once per character: a 200-result fragment is then a join."""
+    return Markup(
+        f'<li><button type="button" class="rc" data-char="{escape(rc.char)}" title="{escape(rc.codepoint)} '
+        f'{escape("/".join(rc.pinyin))} {rc.strokes}画">{escape(rc.char)}<small>{escape(rc.pinyin[0])}</small>'
+        f"</button></li>"
+    )
 
 
 async def search_page(request: Request):
