@@ -104,7 +104,7 @@ def cmd_run(settings, args):
     url = f"http://{settings.host}:{settings.port}"
     print("=" * 60)
     print(f"会计专业技术资格考试报名平台: {url}")
-    print(f"演示审核人员登录: {url}/review  用户名 {DEMO_REVIEWER[0]}  密码 {DEMO_REVIEWER[2]}（北京）")
+    print(f"演示审核人员（北京）: 用户名 {DEMO_REVIEWER[0]}  密码 {DEMO_REVIEWER[2]}")
     print(f"开发短信发件箱: {url}/dev/outbox")
     print("=" * 60, flush=True)
     # The standard asyncio loop: with uvloop, p99 latency of multi-kilobyte pages under load was 5-10x

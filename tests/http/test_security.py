@@ -124,3 +124,13 @@ async def test_account_page_masks_personal_data(client):
 async def test_account_page_needs_login(client):
     r = await client.get("/account")
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+async def test_rare_character_search_by_strokes_and_radical(client):
+    from services import rarechars
+
+    target = rarechars.search(pinyin="yan")[0]
+    r = await client.get(f"/rarechars?strokes={target.strokes}&radical={target.radical}", headers={"HX-Request": "true"})
+    assert f'data-char="{target.char}"' in r.text
+    empty = await client.get("/rarechars?strokes=abc", headers={"HX-Request": "true"})
+    assert empty.status_code == 200 and "输入拼音" in empty.text
