@@ -18,8 +18,9 @@ import db
 import settings as settings_module
 from services import rarechars as rarechars_service
 from services.providers.sms import make_sms_provider
+from services.providers.alipay import make_alipay_provider
 from services.providers.wechat import make_wechat_provider
-from views import accounts, dev, home, rarechars, wechat
+from views import accounts, dev, files, home, profile, rarechars, realname, wechat
 from web import PlumbingMiddleware, Renderer, SqliteReader, template_filters
 
 log = logging.getLogger("kjks")
@@ -64,6 +65,10 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         Mount("/login/wechat", routes=wechat.routes),
         Route("/account/wechat/unbind", wechat.unbind, methods=["POST"], name="wechat_unbind"),
         Route("/rarechars", rarechars.search_page, name="rarechars"),
+        *realname.routes,
+        *profile.routes,
+        Route("/regions/cities", realname.city_options, name="city_options"),
+        Route("/files/{name:path}", files.serve, name="file"),
         Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"),
     ]
     if not settings.production:
@@ -99,6 +104,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     app.state.render = render
     app.state.sms = make_sms_provider(settings)
     app.state.wechat = make_wechat_provider(settings)
+    app.state.alipay = make_alipay_provider(settings)
     return app
 
 

@@ -97,6 +97,28 @@ def cmd_reviewer_add(settings, args):
         print(f"初始密码（只显示这一次）：{password}")
 
 
+def cmd_realname(settings, args):
+    """Until the reviewers' board exists, a maintainer can decide 线上实名认证 requests here."""
+    from models.profiles import RealnameRequest
+    from services import realname
+
+    async def go():
+        if args.realname_cmd == "list":
+            rows = await RealnameRequest.filter(status="pending").order_by("id").prefetch_related("account")
+            for r in rows:
+                print(f"{r.id}\t{r.account.name}\t{r.province_code}/{r.city_code}\t{r.created_at:%Y-%m-%d %H:%M}")
+            return None
+        now = datetime.now(timezone.utc)
+        return await realname.decide(args.id, args.realname_cmd == "approve", args.reason, "维护命令", now)
+
+    error = asyncio.run(_with_db(settings, go))
+    if error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.realname_cmd != "list":
+        print("已通过" if args.realname_cmd == "approve" else "已设为未通过")
+
+
 def cmd_run(settings, args):
     import uvicorn
 
@@ -130,6 +152,16 @@ def main(argv=None):
     ra.add_argument("--city", default=None)
     ra.add_argument("--password", default=None, help="if omitted: asked for, or generated and printed once")
     ra.set_defaults(fn=cmd_reviewer_add)
+    rn = sub.add_parser("realname", help="线上实名认证 requests (until the reviewers' board)")
+    rnsub = rn.add_subparsers(dest="realname_cmd", required=True)
+    rnsub.add_parser("list", help="pending requests").set_defaults(fn=cmd_realname)
+    ap = rnsub.add_parser("approve", help="approve a request")
+    ap.add_argument("id", type=int)
+    ap.set_defaults(fn=cmd_realname, reason=None)
+    rj = rnsub.add_parser("reject", help="reject a request with a reason")
+    rj.add_argument("id", type=int)
+    rj.add_argument("--reason", required=True)
+    rj.set_defaults(fn=cmd_realname)
     run = sub.add_parser("run", help="migrate, seed the demo data and serve")
     run.add_argument("--workers", type=int, default=1)
     run.set_defaults(fn=cmd_run)

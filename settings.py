@@ -8,6 +8,7 @@
 | CAPTCHA_FIXED     | (unset)                                   | a fixed captcha answer for automated tests; refused in production |
 | SMS_PROVIDER      | sandbox                                   | sandbox writes to /dev/outbox; production needs a real provider |
 | WECHAT_PROVIDER   | sandbox                                   | sandbox scan page under /dev/wechat/ |
+| ALIPAY_PROVIDER   | sandbox                                   | 支付宝实名认证; sandbox scan page under /dev/alipay/ |
 | BASE_URL          | http://HOST:PORT                          | absolute address used inside QR codes |
 | HOST, PORT        | 127.0.0.1, 8000                           | where `make run` listens |
 | SESSION_IDLE_MINUTES | 30                                     | a session ends after this long without a request |
@@ -37,6 +38,7 @@ class Settings:
     captcha_fixed: str | None
     sms_provider: str
     wechat_provider: str
+    alipay_provider: str
     base_url: str
     host: str
     port: int
@@ -83,6 +85,7 @@ def load(env: dict | None = None) -> Settings:
         captcha_fixed=env.get("CAPTCHA_FIXED") or None,
         sms_provider=env.get("SMS_PROVIDER", "sandbox"),
         wechat_provider=env.get("WECHAT_PROVIDER", "sandbox"),
+        alipay_provider=env.get("ALIPAY_PROVIDER", "sandbox"),
         base_url=env.get("BASE_URL", f"http://{host}:{port}").rstrip("/"),
         host=host,
         port=port,
@@ -93,6 +96,6 @@ def load(env: dict | None = None) -> Settings:
     if s.production:
         if s.captcha_fixed:
             raise SettingsError("CAPTCHA_FIXED is for automated tests and is refused in production")
-        if "sandbox" in (s.sms_provider, s.wechat_provider):
+        if "sandbox" in (s.sms_provider, s.wechat_provider, s.alipay_provider):
             raise SettingsError("sandbox providers are refused in production; configure real ones")
     return s

@@ -33,6 +33,8 @@ class Account(Model):
     birth_date = fields.DateField(null=True)  # derived from a mainland ID number
     gender = fields.CharField(max_length=2, null=True)  # 男 / 女, derived likewise
     wechat_openid = fields.CharField(max_length=64, null=True, unique=True)
+    realname_at = fields.DatetimeField(null=True)  # 实名认证 passed at
+    realname_method = fields.CharField(max_length=16, null=True)  # alipay / online
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -24,3 +24,17 @@ class WechatGrant(Model):
 
     class Meta:
         table = "sandbox_wechat_grant"
+
+
+class AlipayCertification(Model):
+    """The sandbox's side of 支付宝实名认证 (modelled on alipay.user.certify.open.*): a certify id that the
+    scan page passes with 确认授权, queried by the platform, expiring after 10 minutes."""
+
+    certify_id = fields.CharField(max_length=64, primary_key=True)
+    name = fields.CharField(max_length=64)
+    id_number = fields.CharField(max_length=32)
+    passed = fields.BooleanField(default=False)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "sandbox_alipay_certification"

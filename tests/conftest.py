@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 
 os.environ["APP_ENV"] = "test"
@@ -67,6 +68,7 @@ async def clean_tables(database):
         await conn.execute_script("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE;")
     else:
         await conn.execute_script("".join(f'DELETE FROM "{t}";' for t in tables))
+    shutil.rmtree(f"{_TMP}/uploads", ignore_errors=True)
     yield
 
 

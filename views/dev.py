@@ -45,7 +45,22 @@ async def wechat_authorize(request: Request):
     return _render(request, "dev/wechat.html", {"state": state, "valid": False, "done": done, "wechat_user": wechat_user})
 
 
+async def alipay_certify(request: Request):
+    """The Alipay app's screen after scanning (sandbox): 确认授权."""
+    from models.sandbox import AlipayCertification
+    from services.names import mask_id_number
+
+    certify_id = request.query_params.get("certify_id", "")
+    cert = await AlipayCertification.get_or_none(certify_id=certify_id, passed=False, expires_at__gt=now())
+    done = False
+    if request.method == "POST" and cert is not None:
+        done = await request.app.state.alipay.authorize(certify_id, now=now())
+    ctx = {"cert": cert, "done": done, "masked_id": mask_id_number(cert.id_number) if cert else ""}
+    return _render(request, "dev/alipay.html", ctx)
+
+
 routes = [
+    Route("/alipay/certify", alipay_certify, methods=["GET", "POST"], name="dev_alipay"),
     Route("/outbox", outbox, name="dev_outbox"),
     Route("/wechat/authorize", wechat_authorize, methods=["GET", "POST"], name="dev_wechat"),
 ]

@@ -47,6 +47,8 @@
       return;
     }
     if (e.target.closest("[data-rare-close]") && dialog) { dialog.close(); return; }
+    var closer = e.target.closest("[data-modal-close]");
+    if (closer) { e.preventDefault(); var m = closer.closest("dialog"); if (m) m.remove(); return; }
     var cap = e.target.closest("[data-captcha-refresh]");
     if (cap) {
       e.preventDefault();

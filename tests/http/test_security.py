@@ -56,7 +56,7 @@ async def test_security_headers_and_cookie_flags(client):
 async def test_secure_cookie_in_production():
     import settings as settings_module
     s = settings_module.load({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "SMS_PROVIDER": "real",
-                              "WECHAT_PROVIDER": "real"})
+                              "WECHAT_PROVIDER": "real", "ALIPAY_PROVIDER": "real"})
     assert s.cookie_secure
 
 
@@ -69,7 +69,7 @@ async def test_production_refuses_sandboxes_fixed_captcha_and_missing_secret():
         settings_module.load({"APP_ENV": "production", "SECRET_KEY": "x" * 40})  # sandbox providers
     with pytest.raises(settings_module.SettingsError):
         settings_module.load({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "SMS_PROVIDER": "real",
-                              "WECHAT_PROVIDER": "real", "CAPTCHA_FIXED": "AAAA"})
+                              "WECHAT_PROVIDER": "real", "ALIPAY_PROVIDER": "real", "CAPTCHA_FIXED": "AAAA"})
 
 
 async def test_app_refuses_sandbox_providers_in_production(settings):

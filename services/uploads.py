@@ -1,0 +1,196 @@
+"""上传图片: checked on the server, re-encoded without metadata, stored under names the server chooses.
+
+The format is decided by the file's content (magic bytes, then Pillow restricted to that one format),
+never by its name or the client's content type. Accepted images are decoded, turned upright (EXIF
+orientation), converted to RGB and re-encoded, so nothing the client sent (EXIF, GPS, ICC profile,
+text chunks, bytes after the end marker) reaches the disk.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import pathlib
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+EMPTY = "文件为空，请重新选择"
+DAMAGED = "图片已损坏或不完整，请重新选择"
+TOO_LARGE = "图片尺寸过大"
+BAD_NAME = "文件名无效"
+
+# format -> (magic bytes, name shown to candidates, extension, media type)
+_FORMATS = {
+    "JPEG": (b"\xff\xd8\xff", "JPG", ".jpg", "image/jpeg"),
+    "PNG": (b"\x89PNG\r\n\x1a\n", "PNG", ".png", "image/png"),
+}
+# Pillow reports a JPEG carrying multi-picture data (some phone cameras) as MPO; it is still a JPEG.
+_PILLOW_NAMES = {"JPEG": {"JPEG", "MPO"}, "PNG": {"PNG"}}
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_STORED = re.compile(r"(?:[a-z][a-z0-9_]{0,31}/)?[0-9a-f]{32}\.(?:jpg|png)")
+_CHUNK = 64 * 1024
+
+
+class UploadError(ValueError):
+    """str(e) is the Chinese message shown next to the form field."""
+
+
+@dataclass(frozen=True)
+class ImageRules:
+    max_bytes: int
+    min_width: int
+    min_height: int
+    formats: tuple[str, ...] = ("JPEG", "PNG")
+    max_pixels: int = 40_000_000
+
+    def __post_init__(self):
+        if not self.formats or set(self.formats) - _FORMATS.keys():
+            raise ValueError(f"formats must be a non-empty subset of {sorted(_FORMATS)}")
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes
+    format: str  # "JPEG" or "PNG"
+    width: int
+    height: int
+
+    @property
+    def extension(self) -> str:
+        return _FORMATS[self.format][2]
+
+    @property
+    def media_type(self) -> str:
+        return _FORMATS[self.format][3]
+
+
+def size_message(max_bytes: int) -> str:
+    # Rounded down, so a file of exactly the size shown is always accepted.
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if max_bytes >= scale:
+            return f"文件大小不能超过{math.floor(max_bytes / scale * 10) / 10:g}{unit}"
+    return f"文件大小不能超过{max_bytes}字节"
+
+
+def format_message(formats: tuple[str, ...]) -> str:
+    return f"只支持{'、'.join(_FORMATS[f][1] for f in formats)}格式的图片"
+
+
+def clean_image(data: bytes, rules: ImageRules) -> CleanImage:
+    """Sync and CPU-bound: the caller runs it in a thread (anyio.to_thread.run_sync). Raises UploadError."""
+    # Cheap checks first: nothing is parsed before the size is known to be acceptable.
+    if not data:
+        raise UploadError(EMPTY)
+    if len(data) > rules.max_bytes:
+        raise UploadError(size_message(rules.max_bytes))
+    fmt = next((f for f in rules.formats if data.startswith(_FORMATS[f][0])), None)
+    if fmt is None:
+        raise UploadError(format_message(rules.formats))
+
+    try:
+        # Only the header is read here; restricting Pillow to the sniffed format means no other
+        # decoder ever sees the bytes.
+        img = Image.open(io.BytesIO(data), formats=[fmt])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The Warning is only raised (rather than printed) when warnings are configured as errors.
+        raise UploadError(TOO_LARGE) from None
+    except Exception:  # Pillow's parsers raise many exception types on hostile input
+        raise UploadError(DAMAGED) from None
+    if img.format not in _PILLOW_NAMES[fmt]:
+        raise UploadError(format_message(rules.formats))
+    # Refuse before decoding a single pixel. Pillow's own warning threshold is folded into the limit,
+    # so anything Pillow would merely warn about is refused too (without touching the process-global,
+    # thread-unsafe warnings filters from a worker thread).
+    limit = min(rules.max_pixels, Image.MAX_IMAGE_PIXELS or rules.max_pixels)
+    if img.width * img.height > limit:
+        raise UploadError(TOO_LARGE)
+
+    try:
+        img.load()
+        ImageOps.exif_transpose(img, in_place=True)  # in place: no second copy of a big image
+    except Exception:  # truncated data, broken chunks, malformed EXIF...
+        raise UploadError(DAMAGED) from None
+    if img.width < rules.min_width or img.height < rules.min_height:
+        raise UploadError(f"图片尺寸不能小于{rules.min_width}×{rules.min_height}像素")
+
+    if img.mode == "I;16" and "transparency" not in img.info:
+        # 16-bit greyscale PNG: Pillow's conversion to RGB clips at 255 instead of scaling.
+        img = img.point(lambda v: v / 257)
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        img = Image.new("RGB", rgba.size, "white")
+        img.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        img = img.convert("RGB")
+    # The encoders fall back to im.info for the ICC profile, transparency and JPEG comment.
+    img.info = {}
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        img.save(out, "JPEG", quality=90, optimize=True)
+    else:
+        img.save(out, "PNG", optimize=True)
+    return CleanImage(out.getvalue(), fmt, img.width, img.height)
+
+
+def store(upload_dir: pathlib.Path, kind: str, data: bytes, extension: str) -> str:
+    """Write atomically under a server-chosen name; returns the stored name, e.g. 'realname/3f2a...9c.jpg'."""
+    if kind and not _KIND.fullmatch(kind):
+        raise ValueError(f"bad upload kind: {kind!r}")
+    if extension not in (".jpg", ".png"):
+        raise ValueError(f"bad extension: {extension!r}")
+    name = f"{kind}/{secrets.token_hex(16)}{extension}" if kind else f"{secrets.token_hex(16)}{extension}"
+    final = pathlib.Path(upload_dir) / name
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # Temp file in the same directory, so os.replace is a rename on one filesystem: readers see either
+    # no file or the whole file. mkstemp creates it 0600, fine for ID-card photos.
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=extension)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+    # Persist the rename itself (the directory entry) across a crash.
+    dir_fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return name
+
+
+def path_of(upload_dir: pathlib.Path, stored_name: str) -> pathlib.Path:
+    """The file's path; raises UploadError for a name the server could not have chosen.
+
+    Existence is not checked: opening a missing file raises FileNotFoundError.
+    """
+    # fullmatch against the server's own pattern: no '..', no absolute paths, no other folders.
+    if not isinstance(stored_name, str) or not _STORED.fullmatch(stored_name):
+        raise UploadError(BAD_NAME)
+    return pathlib.Path(upload_dir) / stored_name
+
+
+def delete(upload_dir: pathlib.Path, stored_name: str) -> None:
+    """Remove a stored file; no error if it is already gone."""
+    path_of(upload_dir, stored_name).unlink(missing_ok=True)
+
+
+async def read_upload(upload_file, max_bytes: int) -> bytes:
+    """Read a Starlette UploadFile in chunks, refusing (UploadError with the size message) as soon as it
+    exceeds max_bytes, so a huge upload is never held whole in memory. Empty → UploadError."""
+    chunks, total = [], 0
+    while chunk := await upload_file.read(_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            raise UploadError(size_message(max_bytes))
+        chunks.append(chunk)
+    if not total:
+        raise UploadError(EMPTY)
+    return b"".join(chunks)

@@ -1,0 +1,47 @@
+"""Uploaded files: served only to their owner and to reviewers whose scope covers them; anyone else gets 404."""
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from tortoise.expressions import Q
+
+from models.profiles import Profile, RealnameRequest
+from services import uploads
+from web import current_session
+
+log = logging.getLogger("kjks")
+
+
+async def may_see(session, name: str) -> bool:
+    if session is None:
+        return False
+    if session.account_id:
+        owner = Q(account_id=session.account_id)
+        if await RealnameRequest.filter(owner & (Q(front=name) | Q(back=name) | Q(handheld=name))).exists():
+            return True
+        return await Profile.filter(account_id=session.account_id, photo=name).exists()
+    if session.reviewer_id:
+        r = session.reviewer
+        scope = Q(province_code=r.province_code) & (Q(city_code=r.city) if r.city else Q())
+        return await RealnameRequest.filter(scope & (Q(front=name) | Q(back=name) | Q(handheld=name))).exists()
+    return False
+
+
+async def serve(request: Request):
+    name = request.path_params["name"]
+    session = await current_session(request)
+    if not await may_see(session, name):
+        log.info("file refused %s rid=%s", name, request.state.request_id)
+        raise HTTPException(404)
+    try:
+        path = uploads.path_of(request.app.state.settings.upload_dir, name)
+    except (uploads.UploadError, FileNotFoundError):
+        raise HTTPException(404) from None
+    if not path.exists():
+        raise HTTPException(404)
+    media = "image/png" if name.endswith(".png") else "image/jpeg"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, no-store",
+                                                         "Content-Disposition": "inline"})

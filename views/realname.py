@@ -1,0 +1,100 @@
+"""实名认证: the window (an htmx modal, or a full page without JavaScript) with 支付宝实名认证 and 线上实名认证."""
+from __future__ import annotations
+
+import segno
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.routing import Route
+
+from models.profiles import AlipayAttempt
+from services import realname, reference
+from services.regions import PROVINCES
+from web import Form, is_fragment_request, login_required, now, redirect
+
+
+def _render(request, page, ctx, *, fragment=None, status=200):
+    return request.app.state.render(request, page, ctx, fragment=fragment, status=status)
+
+
+async def _context(request, account, values=None, errors=None):
+    latest = await realname.latest_request(account)
+    values = values or {}
+    province = values.get("province") or (latest.province_code if latest else "")
+    return {"account": account, "latest": latest, "values": values, "errors": errors or {},
+            "provinces": PROVINCES, "province": province, "cities": reference.cities(province),
+            "city": values.get("city") or (latest.city_code if latest else ""), "fields": realname.IMAGE_FIELDS,
+            "rules": realname.ID_IMAGE_RULES, "verified": realname.is_verified(account)}
+
+
+async def page(request: Request):
+    """The 实名认证 window: a full page, or the modal fragment for htmx (信息采集 without verification)."""
+    account = await login_required(request)
+    if realname.is_verified(account) and request.query_params.get("next"):
+        return redirect(request, "/profile")
+    ctx = await _context(request, account)
+    return _render(request, "realname/index.html", ctx, fragment="realname_modal.html")
+
+
+async def start_alipay(request: Request):
+    account = await login_required(request)
+    if realname.is_verified(account):
+        return redirect(request, "/profile")
+    attempt = await realname.start_alipay(request.app.state.alipay, account, now())
+    return redirect(request, f"/realname/alipay/{attempt.certify_id}")
+
+
+async def alipay_status(request: Request):
+    account = await login_required(request)
+    attempt = await AlipayAttempt.get_or_none(certify_id=request.path_params["certify_id"], account_id=account.id)
+    if attempt is None:
+        raise HTTPException(404)
+    status = await realname.check_alipay(request.app.state.alipay, attempt, now())
+    if status == "passed":
+        return redirect(request, "/profile?verified=1")
+    url = request.app.state.alipay.certify_url(attempt.certify_id)
+    ctx = {"attempt": attempt, "status": status, "qr_url": url,
+           "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2) if not is_fragment_request(request) else None}
+    return _render(request, "realname/alipay.html", ctx, fragment="alipay_status.html")
+
+
+async def submit_online(request: Request):
+    account = await login_required(request)
+    if realname.is_verified(account):
+        return redirect(request, "/profile")
+    latest = await realname.latest_request(account)
+    if latest is not None and latest.status == "pending":
+        return redirect(request, "/realname")
+    data = await request.form(max_part_size=6 * 1024 * 1024)
+    try:
+        form = Form(data)
+        province, city = form.get("province"), form.get("city")
+        errors = dict(form.errors)
+        errors.update(realname.region_errors(province, city))
+        images, image_errors = await realname.clean_images({f: data.get(f) for f in realname.IMAGE_FIELDS})
+        errors.update(image_errors)
+        if errors:
+            ctx = await _context(request, account, {"province": province, "city": city}, errors)
+            return _render(request, "realname/index.html", ctx, status=422)
+        await realname.submit_online(account, province, city, images, request.app.state.settings.upload_dir)
+    finally:
+        await data.close()
+    return redirect(request, "/realname?submitted=1")
+
+
+async def city_options(request: Request):
+    """The city <select> that follows the province select (htmx cascading select)."""
+    q = request.query_params
+    province = q.get("province") or q.get("employer_province") or ""
+    name = q.get("name", "city")
+    if name not in ("city", "employer_city"):
+        name = "city"
+    ctx = {"cities": reference.cities(province), "city": "", "name": name, "province": province}
+    return request.app.state.render(request, "city_select.html", ctx)
+
+
+routes = [
+    Route("/realname", page, name="realname"),
+    Route("/realname/alipay", start_alipay, methods=["POST"], name="realname_alipay"),
+    Route("/realname/alipay/{certify_id}", alipay_status, name="realname_alipay_status"),
+    Route("/realname/online", submit_online, methods=["POST"], name="realname_online"),
+]
