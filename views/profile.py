@@ -153,6 +153,8 @@ async def work(request: Request):
               "employer_province": profile.employer_province or "", "employer_city": profile.employer_city or "",
               "accounting_start": _iso(profile.accounting_start), "position": profile.position or ""}
     if request.method == "GET":
+        if request.query_params.get("employer_province") in PROVINCES:  # no-JavaScript province change
+            stored.update({k: request.query_params.get(k, "") for k in stored})
         return _render(request, "profile/work.html", _work_ctx(stored, {}))
     form = Form(await request.form())
     values = rules.validate_work(form, _today(), account.birth_date)

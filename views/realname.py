@@ -31,7 +31,9 @@ async def page(request: Request):
     account = await login_required(request)
     if realname.is_verified(account) and request.query_params.get("next"):
         return redirect(request, "/profile")
-    ctx = await _context(request, account)
+    # Without JavaScript the province is chosen by reloading the page with ?province= (the city list follows).
+    province = request.query_params.get("province", "")
+    ctx = await _context(request, account, {"province": province} if province in PROVINCES else None)
     return _render(request, "realname/index.html", ctx, fragment="realname_modal.html")
 
 

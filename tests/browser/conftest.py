@@ -43,7 +43,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_url():
+def server_url(server):
+    return server[0]
+
+
+@pytest.fixture(scope="session")
+def server_env(server):
+    """The server's environment, for running `python -m cli ...` against its database."""
+    return server[1]
+
+
+@pytest.fixture(scope="session")
+def server():
     if os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("browser journeys run once, in the SQLite pass of `make test`")
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
@@ -68,7 +79,7 @@ def server_url():
     else:
         proc.kill()
         pytest.fail("the server did not start: " + Path(f"{tmp}/server.log").read_text())
-    yield url
+    yield url, env
     proc.terminate()
     proc.wait(10)
 

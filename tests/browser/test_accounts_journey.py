@@ -4,21 +4,7 @@ from __future__ import annotations
 
 import re
 
-from services.idnumbers import check_digit
-
-
-def new_id(seed: int) -> str:
-    first17 = f"1101051990{seed % 100:02d}{(seed % 28) + 1:02d}123"[:17]
-    return first17 + check_digit(first17)
-
-
-def outbox_code(page, phone: str) -> str:
-    other = page.context.new_page()
-    other.goto("/dev/outbox")
-    row = other.locator("#outbox tbody tr", has_text=phone).first
-    code = row.locator("td.code").inner_text().strip()
-    other.close()
-    return code
+from tests.browser.flows import new_id, outbox_code, register
 
 
 def test_register_with_a_rare_character_then_log_out_and_in(page):
@@ -57,18 +43,7 @@ def test_register_with_a_rare_character_then_log_out_and_in(page):
 
 
 def test_wechat_qr_login_binds_on_first_scan(page):
-    # An account to bind to.
-    page.goto("/register")
-    page.fill("#id_number", new_id(2))
-    page.fill("#name", "王小明")
-    page.fill("#password", "Passw0rd2027")
-    page.fill("#password2", "Passw0rd2027")
-    page.fill("#phone", "13700137002")
-    page.click("#sms-box button")
-    page.wait_for_selector("#sms-box button[disabled]")
-    page.fill("#sms_code", outbox_code(page, "13700137002"))
-    page.click("#register-form button[type=submit] >> text=注册")
-    page.wait_for_url(re.compile(r"welcome=1"))
+    register(page, 2, "王小明", "13700137002")  # an account to bind to
     page.click("text=退出")
     page.wait_for_selector("text=会计人员登录")
 

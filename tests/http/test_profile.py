@@ -187,3 +187,9 @@ async def test_profile_pages_need_verification(client):
     for path in ("/profile/basic", "/profile/education", "/profile/degree", "/profile/work"):
         r = await client.get(path)
         assert r.status_code == 303 and r.headers["location"].startswith("/realname")
+
+
+async def test_work_form_without_javascript_reloads_with_the_cities_and_keeps_what_was_typed(client):
+    await verified(client)
+    r = await client.get("/profile/work?employer=某某公司&employer_province=44&employer_city=&accounting_start=")
+    assert 'value="440300"' in r.text and 'value="某某公司"' in r.text

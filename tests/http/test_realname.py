@@ -167,3 +167,9 @@ async def test_uploads_are_served_only_to_their_owner(client, other_client):
 async def test_city_select_follows_the_province(client):
     r = await client.get("/regions/cities?province=44&name=city", headers={"HX-Request": "true"})
     assert 'value="440300"' in r.text and "深圳市" in r.text and "<html" not in r.text
+
+
+async def test_without_javascript_the_province_reload_fills_the_city_list(client):
+    await register(client)
+    r = await client.get("/realname?province=44&refresh=1")
+    assert 'value="440300"' in r.text and '<option value="44" selected>' in r.text
