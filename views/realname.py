@@ -70,10 +70,9 @@ async def submit_online(request: Request):
     try:
         form = Form(data)
         province, city = form.get("province"), form.get("city")
-        errors = dict(form.errors)
-        errors.update(realname.region_errors(province, city))
-        images, image_errors = await realname.clean_images({f: data.get(f) for f in realname.IMAGE_FIELDS})
-        errors.update(image_errors)
+        images, errors = await realname.clean_images({f: data.get(f) for f in realname.IMAGE_FIELDS})
+        errors.update(form.errors)
+        errors.update(realname.region_errors(province, city))  # after the images: the order of the page
         if errors:
             ctx = await _context(request, account, {"province": province, "city": city}, errors)
             return _render(request, "realname/index.html", ctx, status=422)
