@@ -360,6 +360,11 @@ class Renderer:
         return response
 
 
+def render(request: Request, page: str, context: dict | None = None, **kwargs) -> Response:
+    """Render with the app's Renderer: `fragment=` for the htmx response, `status=` for 422 and the like."""
+    return request.app.state.render(request, page, context, **kwargs)
+
+
 def redirect(request: Request, url: str) -> Response:
     """After a successful POST: 303 for a plain form, HX-Redirect for htmx (a full navigation)."""
     if request.headers.get("hx-request") == "true":

@@ -9,13 +9,10 @@ from starlette.responses import Response
 from models.accounts import IdType
 from services import accounts as ops
 from services import captcha, idnumbers, names, passwords, sms
-from web import Form, client_ip, current_account, current_session, end_session, login_required, now, redirect, start_session
+from web import Form, client_ip, current_account, current_session, end_session, login_required, now, redirect, render, start_session
 
 CN = timezone(timedelta(hours=8))
 
-
-def _render(request, page, ctx, *, fragment=None, status=200):
-    return request.app.state.render(request, page, ctx, fragment=fragment, status=status)
 
 
 def _safe_next(value: str) -> str:
@@ -43,7 +40,7 @@ def _register_ctx(values=None, errors=None, help_links=None, sms_state=None):
 async def register(request: Request):
     if request.method == "GET":
         await current_session(request)
-        return _render(request, "accounts/register.html", _register_ctx())
+        return render(request, "accounts/register.html", _register_ctx())
     form = Form(await request.form())
     today = now().astimezone(CN).date()
     r = ops.validate_registration(form, today)
@@ -57,7 +54,7 @@ async def register(request: Request):
             r.errors["sms_code"] = err
     account = None if r.errors else await ops.create_account(r)
     if account is None:
-        return _render(request, "accounts/register.html", _register_ctx(values, r.errors, r.help), status=422)
+        return render(request, "accounts/register.html", _register_ctx(values, r.errors, r.help), status=422)
     await start_session(request, account=account)
     return redirect(request, "/?welcome=1")
 
@@ -90,10 +87,10 @@ async def send_sms(request: Request):
     status = 422 if error else 200
     if purpose == "reset":
         ctx = _forgot_ctx(_forgot_values(form), {"phone": error} if error else {}, sms_state)
-        return _render(request, "accounts/forgot.html", ctx, fragment="sms_button.html", status=status)
+        return render(request, "accounts/forgot.html", ctx, fragment="sms_button.html", status=status)
     values = {k: form.get(k) for k in ("id_type", "id_number", "name", "phone", "sms_code")}
     ctx = _register_ctx(values, {"phone": error} if error else {}, sms_state=sms_state)
-    return _render(request, "accounts/register.html", ctx, fragment="sms_button.html", status=status)
+    return render(request, "accounts/register.html", ctx, fragment="sms_button.html", status=status)
 
 
 # ------------------------------------------------------------------ 登录 / 退出
@@ -105,7 +102,7 @@ async def login(request: Request):
             return redirect(request, "/")
         ctx = {"values": {}, "errors": {}, "next": _safe_next(request.query_params.get("next", "/")),
                "notice": "密码已重置，请使用新密码登录" if request.query_params.get("reset") else None}
-        return _render(request, "accounts/login.html", ctx)
+        return render(request, "accounts/login.html", ctx)
     form = Form(await request.form())
     login_name, password, answer = form.get("login"), form.get("password", strip=False), form.get("captcha")
     nxt = _safe_next(form.get("next") or "/")
@@ -130,7 +127,7 @@ async def login(request: Request):
             await start_session(request, account=account)
             return redirect(request, nxt)
     ctx = {"values": {"login": login_name}, "errors": errors, "next": nxt}
-    return _render(request, "accounts/login.html", ctx, status=422)
+    return render(request, "accounts/login.html", ctx, status=422)
 
 
 async def logout(request: Request):
@@ -155,7 +152,7 @@ MISMATCH = "填写的信息与注册信息不一致，重置失败。请核对�
 async def forgot(request: Request):
     if request.method == "GET":
         await current_session(request)
-        return _render(request, "accounts/forgot.html", _forgot_ctx())
+        return render(request, "accounts/forgot.html", _forgot_ctx())
     form = Form(await request.form())
     values = _forgot_values(form)
     errors = dict(form.errors)
@@ -187,7 +184,7 @@ async def forgot(request: Request):
         if err := await sms.check_code(values["phone"], "reset", values["sms_code"], secret=s.secret_key, now=now()):
             errors["sms_code"] = err
     if errors:
-        return _render(request, "accounts/forgot.html", _forgot_ctx(values, errors), status=422)
+        return render(request, "accounts/forgot.html", _forgot_ctx(values, errors), status=422)
     await ops.reset_password(account, new_password)
     await end_session(request)
     return redirect(request, "/login?reset=1")
@@ -198,7 +195,7 @@ async def forgot(request: Request):
 
 async def account_page(request: Request):
     account = await login_required(request)
-    return _render(request, "accounts/account.html", {"account": account, "id_label": IdType.LABELS[account.id_type],
+    return render(request, "accounts/account.html", {"account": account, "id_label": IdType.LABELS[account.id_type],
                                                       "masked_id": names.mask_id_number(account.id_number),
                                                       "masked_phone": names.mask_phone(account.phone),
                                                       "unbound": request.query_params.get("unbound")})

@@ -8,16 +8,13 @@ from starlette.routing import Route
 
 from models.accounts import WechatLogin
 from models.sandbox import SmsOutbox
-from web import Form, now
+from web import Form, now, render
 
-
-def _render(request, page, ctx, *, status=200):
-    return request.app.state.render(request, page, ctx, status=status)
 
 
 async def outbox(request: Request):
     messages = await SmsOutbox.all().order_by("-sent_at", "-id").limit(100)
-    return _render(request, "dev/outbox.html", {"messages": messages})
+    return render(request, "dev/outbox.html", {"messages": messages})
 
 
 def sandbox_openid(wechat_user: str) -> str:
@@ -31,7 +28,7 @@ async def wechat_authorize(request: Request):
     row = await WechatLogin.get_or_none(state=state)
     valid = row is not None and row.status == "pending" and row.expires_at > now()
     if request.method == "GET":
-        return _render(request, "dev/wechat.html", {"state": state, "valid": valid, "done": None,
+        return render(request, "dev/wechat.html", {"state": state, "valid": valid, "done": None,
                                                     "wechat_user": "sandbox-user"})
     form = Form(await request.form())
     wechat_user = form.get("wechat_user") or "sandbox-user"
@@ -42,7 +39,7 @@ async def wechat_authorize(request: Request):
         done = "confirmed" if updated else "expired"
     elif valid:
         await WechatLogin.filter(state=state, status="pending").update(status="cancelled")
-    return _render(request, "dev/wechat.html", {"state": state, "valid": False, "done": done, "wechat_user": wechat_user})
+    return render(request, "dev/wechat.html", {"state": state, "valid": False, "done": done, "wechat_user": wechat_user})
 
 
 async def alipay_certify(request: Request):
@@ -56,7 +53,7 @@ async def alipay_certify(request: Request):
     if request.method == "POST" and cert is not None:
         done = await request.app.state.alipay.authorize(certify_id, now=now())
     ctx = {"cert": cert, "done": done, "masked_id": mask_id_number(cert.id_number) if cert else ""}
-    return _render(request, "dev/alipay.html", ctx)
+    return render(request, "dev/alipay.html", ctx)
 
 
 routes = [

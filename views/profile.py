@@ -12,14 +12,11 @@ from models.profiles import Education, Profile
 from services import profile as rules
 from services import realname, reference, uploads
 from services.regions import PROVINCES
-from web import Form, login_required, now, redirect
+from web import Form, login_required, now, redirect, render
 
 CN = timezone(timedelta(hours=8))
 PHOTO_RULES = uploads.ImageRules(max_bytes=2 * 1024 * 1024, min_width=295, min_height=413, formats=("JPEG",))
 
-
-def _render(request, page, ctx, *, status=200):
-    return request.app.state.render(request, page, ctx, status=status)
 
 
 async def verified_account(request: Request):
@@ -42,7 +39,7 @@ async def index(request: Request):
     ctx = {"profile": profile, "sections": sections, "complete": all(s["done"] for s in sections),
            "account": account, "verified_now": request.query_params.get("verified"),
            "confirmed_now": request.query_params.get("confirmed")}
-    return _render(request, "profile/index.html", ctx)
+    return render(request, "profile/index.html", ctx)
 
 
 def _basic_ctx(account, profile, values=None, errors=None):
@@ -66,7 +63,7 @@ async def basic(request: Request):
     account = await verified_account(request)
     profile = await rules.get_profile(account)
     if request.method == "GET":
-        return _render(request, "profile/basic.html", _basic_ctx(account, profile))
+        return render(request, "profile/basic.html", _basic_ctx(account, profile))
     data = await request.form(max_part_size=3 * 1024 * 1024)
     try:
         form = Form(data)
@@ -83,7 +80,7 @@ async def basic(request: Request):
     finally:
         await data.close()
     if form.errors:
-        return _render(request, "profile/basic.html", _basic_ctx(account, profile, values, form.errors), status=422)
+        return render(request, "profile/basic.html", _basic_ctx(account, profile, values, form.errors), status=422)
     upload_dir = request.app.state.settings.upload_dir
     if image is not None:
         name = await anyio.to_thread.run_sync(uploads.store, upload_dir, "photo", image.data, image.extension)
@@ -104,12 +101,12 @@ async def education(request: Request):
     entries = await Education.filter(account=account).order_by("graduated_on")
     ctx = {"entries": entries, "levels": reference.EDUCATION_LEVELS, "values": {}, "errors": {}}
     if request.method == "GET":
-        return _render(request, "profile/education.html", ctx)
+        return render(request, "profile/education.html", ctx)
     form = Form(await request.form())
     values = rules.validate_education(form, _today(), account.birth_date)
     if form.errors:
         ctx.update(values={k: form.get(k) for k in values}, errors=form.errors)
-        return _render(request, "profile/education.html", ctx, status=422)
+        return render(request, "profile/education.html", ctx, status=422)
     await Education.create(account=account, **values)
     await rules.save_section(account, {})
     return redirect(request, "/profile/education")
@@ -135,13 +132,13 @@ async def degree(request: Request):
            "values": {"degree": profile.degree or "", "degree_org": profile.degree_org or "",
                       "degree_date": _iso(profile.degree_date)}}
     if request.method == "GET":
-        return _render(request, "profile/degree.html", ctx)
+        return render(request, "profile/degree.html", ctx)
     form = Form(await request.form())
     educations = await Education.filter(account=account)
     values = rules.validate_degree(form, _today(), account.birth_date, educations)
     if form.errors:
         ctx.update(values={k: form.get(k) for k in ("degree", "degree_org", "degree_date")}, errors=form.errors)
-        return _render(request, "profile/degree.html", ctx, status=422)
+        return render(request, "profile/degree.html", ctx, status=422)
     await rules.save_section(account, values)
     return redirect(request, "/profile?saved=degree")
 
@@ -155,12 +152,12 @@ async def work(request: Request):
     if request.method == "GET":
         if request.query_params.get("employer_province") in PROVINCES:  # no-JavaScript province change
             stored.update({k: request.query_params.get(k, "") for k in stored})
-        return _render(request, "profile/work.html", _work_ctx(stored, {}))
+        return render(request, "profile/work.html", _work_ctx(stored, {}))
     form = Form(await request.form())
     values = rules.validate_work(form, _today(), account.birth_date)
     if form.errors:
         typed = {k: form.get(k) for k in stored}
-        return _render(request, "profile/work.html", _work_ctx(typed, form.errors), status=422)
+        return render(request, "profile/work.html", _work_ctx(typed, form.errors), status=422)
     await rules.save_section(account, {**values, "work_saved": True})
     return redirect(request, "/profile?saved=work")
 

@@ -5,7 +5,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from services import rarechars
-from web import current_session
+from web import current_session, render
 
 
 def _int(value: str | None) -> int | None:
@@ -34,4 +34,4 @@ async def search_page(request: Request):
     searched = bool(pinyin or strokes or radical)
     ctx = {"results": results, "searched": searched, "pinyin": pinyin, "strokes": strokes, "radical": radical,
            "radicals": rarechars.radicals(), "back": q.get("back", "/register")}
-    return request.app.state.render(request, "accounts/rarechars.html", ctx, fragment="rarechar_results.html")
+    return render(request, "accounts/rarechars.html", ctx, fragment="rarechar_results.html")

@@ -9,11 +9,8 @@ from starlette.routing import Route
 from models.profiles import AlipayAttempt
 from services import realname, reference
 from services.regions import PROVINCES
-from web import Form, is_fragment_request, login_required, now, redirect
+from web import Form, is_fragment_request, login_required, now, redirect, render
 
-
-def _render(request, page, ctx, *, fragment=None, status=200):
-    return request.app.state.render(request, page, ctx, fragment=fragment, status=status)
 
 
 async def _context(request, account, values=None, errors=None):
@@ -34,7 +31,7 @@ async def page(request: Request):
     # Without JavaScript the province is chosen by reloading the page with ?province= (the city list follows).
     province = request.query_params.get("province", "")
     ctx = await _context(request, account, {"province": province} if province in PROVINCES else None)
-    return _render(request, "realname/index.html", ctx, fragment="realname_modal.html")
+    return render(request, "realname/index.html", ctx, fragment="realname_modal.html")
 
 
 async def start_alipay(request: Request):
@@ -56,7 +53,7 @@ async def alipay_status(request: Request):
     url = request.app.state.alipay.certify_url(attempt.certify_id)
     ctx = {"attempt": attempt, "status": status, "qr_url": url,
            "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2) if not is_fragment_request(request) else None}
-    return _render(request, "realname/alipay.html", ctx, fragment="alipay_status.html")
+    return render(request, "realname/alipay.html", ctx, fragment="alipay_status.html")
 
 
 async def submit_online(request: Request):
@@ -75,7 +72,7 @@ async def submit_online(request: Request):
         errors.update(realname.region_errors(province, city))  # after the images: the order of the page
         if errors:
             ctx = await _context(request, account, {"province": province, "city": city}, errors)
-            return _render(request, "realname/index.html", ctx, status=422)
+            return render(request, "realname/index.html", ctx, status=422)
         await realname.submit_online(account, province, city, images, request.app.state.settings.upload_dir)
     finally:
         await data.close()
@@ -90,7 +87,7 @@ async def city_options(request: Request):
     if name not in ("city", "employer_city"):
         name = "city"
     ctx = {"cities": reference.cities(province), "city": "", "name": name, "province": province}
-    return request.app.state.render(request, "city_select.html", ctx)
+    return render(request, "city_select.html", ctx)
 
 
 routes = [

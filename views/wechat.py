@@ -14,13 +14,10 @@ from models.accounts import Account, WechatLogin
 from services import accounts as ops
 from services import idnumbers
 from services.providers.wechat import WechatError
-from web import Form, client_ip, current_session, login_required, now, redirect, start_session
+from web import Form, client_ip, current_session, login_required, now, redirect, render, start_session
 
 QR_TTL = timedelta(minutes=5)
 
-
-def _render(request, page, ctx, *, fragment=None, status=200):
-    return request.app.state.render(request, page, ctx, fragment=fragment, status=status)
 
 
 async def start(request: Request):
@@ -30,7 +27,7 @@ async def start(request: Request):
                                    expires_at=t + QR_TTL)
     url = request.app.state.wechat.authorize_url(row.state)
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
-    return _render(request, "accounts/wechat.html", {"login": row, "qr": qr, "qr_url": url, "status": "pending"})
+    return render(request, "accounts/wechat.html", {"login": row, "qr": qr, "qr_url": url, "status": "pending"})
 
 
 async def _own(request: Request, state: str) -> WechatLogin:
@@ -64,7 +61,7 @@ async def status(request: Request):
     if state == "bind":
         return redirect(request, f"/login/wechat/{row.state}/bind")
     ctx = {"login": row, "status": state}
-    return _render(request, "accounts/wechat_status_page.html", ctx, fragment="wechat_status.html")
+    return render(request, "accounts/wechat_status_page.html", ctx, fragment="wechat_status.html")
 
 
 async def bind(request: Request):
@@ -74,7 +71,7 @@ async def bind(request: Request):
     if row.status != "bind" or not row.openid or row.expires_at + QR_TTL <= now():
         return redirect(request, "/login/wechat/")
     if request.method == "GET":
-        return _render(request, "accounts/wechat_bind.html", {"login": row, "values": {}, "errors": {}})
+        return render(request, "accounts/wechat_bind.html", {"login": row, "values": {}, "errors": {}})
     form = Form(await request.form())
     id_number, password = idnumbers.normalize(form.get("id_number")), form.get("password", strip=False)
     errors = dict(form.errors)
@@ -103,7 +100,7 @@ async def bind(request: Request):
                 await start_session(request, account=account)
                 return redirect(request, "/?bound=1")
     ctx = {"login": row, "values": {"id_number": id_number}, "errors": errors}
-    return _render(request, "accounts/wechat_bind.html", ctx, status=422)
+    return render(request, "accounts/wechat_bind.html", ctx, status=422)
 
 
 async def unbind(request: Request):

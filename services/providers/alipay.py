@@ -9,6 +9,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from models.sandbox import AlipayCertification
+from services.providers import choose
 
 TTL = timedelta(minutes=10)
 
@@ -52,8 +53,4 @@ class SandboxAlipay:
 
 
 def make_alipay_provider(settings) -> AlipayProvider:
-    if settings.alipay_provider == "sandbox":
-        if settings.production:
-            raise RuntimeError("the sandbox Alipay provider is refused in production")
-        return SandboxAlipay(settings.base_url)
-    raise RuntimeError(f"unknown ALIPAY_PROVIDER {settings.alipay_provider!r}")
+    return choose("alipay", settings.alipay_provider, settings, lambda: SandboxAlipay(settings.base_url))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from models.sandbox import SmsOutbox
+from services.providers import choose
 
 
 class SmsSendError(Exception):
@@ -28,8 +29,4 @@ class SandboxSms:
 
 
 def make_sms_provider(settings) -> SmsProvider:
-    if settings.sms_provider == "sandbox":
-        if settings.production:
-            raise RuntimeError("the sandbox SMS provider is refused in production")
-        return SandboxSms()
-    raise RuntimeError(f"unknown SMS_PROVIDER {settings.sms_provider!r}")
+    return choose("sms", settings.sms_provider, settings, lambda: SandboxSms())

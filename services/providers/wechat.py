@@ -8,6 +8,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from models.sandbox import WechatGrant
+from services.providers import choose
 
 CODE_TTL = timedelta(minutes=5)
 
@@ -47,8 +48,4 @@ class SandboxWechat:
 
 
 def make_wechat_provider(settings) -> WechatProvider:
-    if settings.wechat_provider == "sandbox":
-        if settings.production:
-            raise RuntimeError("the sandbox WeChat provider is refused in production")
-        return SandboxWechat(settings.base_url)
-    raise RuntimeError(f"unknown WECHAT_PROVIDER {settings.wechat_provider!r}")
+    return choose("wechat", settings.wechat_provider, settings, lambda: SandboxWechat(settings.base_url))
