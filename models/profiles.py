@@ -47,6 +47,9 @@ class Profile(Model):
     address = fields.CharField(max_length=100, null=True)  # 通讯地址
     postcode = fields.CharField(max_length=6, null=True)  # 邮政编码
     email = fields.CharField(max_length=100, null=True)  # 电子邮箱
+    # 性别 and 出生日期 come from a mainland ID number; for the other document types they are entered here.
+    gender = fields.CharField(max_length=2, null=True)
+    birth_date = fields.DateField(null=True)
     basic_saved = fields.BooleanField(default=False)
     # 学位信息
     degree = fields.CharField(max_length=8, null=True)  # 无 / 学士 / 双学士 / 硕士 / 博士

@@ -70,7 +70,7 @@ def fourteenth_birthday(birth: date) -> date:
         return birth.replace(year=birth.year + 14, day=28)
 
 
-def validate_basic(form) -> dict:
+def validate_basic(form, account: Account, today: date) -> dict:
     values = {
         "ethnicity": choice(form, "ethnicity", "民族", reference.ETHNIC_GROUPS),
         "political_status": choice(form, "political_status", "政治面貌", reference.POLITICAL_STATUS),
@@ -78,6 +78,16 @@ def validate_basic(form) -> dict:
         "postcode": form.get("postcode"),
         "email": form.get("email"),
     }
+    if account.birth_date is None:  # not a mainland ID number: 性别 and 出生日期 are entered
+        values["gender"] = choice(form, "gender", "性别", ("男", "女"))
+        raw = form.get("birth_date")
+        try:
+            values["birth_date"] = date.fromisoformat(raw)
+            if not date(1900, 1, 1) <= values["birth_date"] <= today:
+                form.error("birth_date", "出生日期不正确")
+        except ValueError:
+            form.error("birth_date", "请按“年-月-日”填写出生日期")
+            values["birth_date"] = None
     if not re.fullmatch(r"\d{6}", values["postcode"]):
         form.error("postcode", "邮政编码应为6位数字")
     if not values["email"]:
@@ -128,6 +138,10 @@ def validate_work(form, today: date, birth: date | None) -> dict:
     # 从事会计工作开始时间 is optional: a person may not have started yet.
     values["accounting_start"] = month_or_date(form, "accounting_start", "从事会计工作开始时间", today, birth) if start else None
     return values
+
+
+def birth_date_of(account: Account, profile: Profile | None) -> date | None:
+    return account.birth_date or (profile.birth_date if profile else None)
 
 
 def sections(profile: Profile | None, educations: list[Education]) -> list[dict]:

@@ -43,8 +43,10 @@ async def index(request: Request):
 
 
 def _basic_ctx(account, profile, values=None, errors=None):
-    values = values or {k: getattr(profile, k) or "" for k in ("ethnicity", "political_status", "address", "postcode",
-                                                               "email")}
+    if values is None:
+        values = {k: getattr(profile, k) or "" for k in ("ethnicity", "political_status", "address", "postcode",
+                                                         "email", "gender")}
+        values["birth_date"] = profile.birth_date.isoformat() if profile.birth_date else ""
     return {"account": account, "profile": profile, "values": values, "errors": errors or {},
             "ethnic_groups": reference.ETHNIC_GROUPS, "political": reference.POLITICAL_STATUS, "rules": PHOTO_RULES}
 
@@ -67,7 +69,7 @@ async def basic(request: Request):
     data = await request.form(max_part_size=3 * 1024 * 1024)
     try:
         form = Form(data)
-        values = rules.validate_basic(form)
+        values = rules.validate_basic(form, account, _today())
         upload = data.get("photo")
         image = None
         if upload is not None and getattr(upload, "filename", None):
@@ -80,7 +82,8 @@ async def basic(request: Request):
     finally:
         await data.close()
     if form.errors:
-        return render(request, "profile/basic.html", _basic_ctx(account, profile, values, form.errors), status=422)
+        typed = {**values, "birth_date": form.get("birth_date")}
+        return render(request, "profile/basic.html", _basic_ctx(account, profile, typed, form.errors), status=422)
     upload_dir = request.app.state.settings.upload_dir
     if image is not None:
         name = await anyio.to_thread.run_sync(uploads.store, upload_dir, "photo", image.data, image.extension)
@@ -103,7 +106,8 @@ async def education(request: Request):
     if request.method == "GET":
         return render(request, "profile/education.html", ctx)
     form = Form(await request.form())
-    values = rules.validate_education(form, _today(), account.birth_date)
+    birth = rules.birth_date_of(account, await Profile.get_or_none(account_id=account.id))
+    values = rules.validate_education(form, _today(), birth)
     if form.errors:
         ctx.update(values={k: form.get(k) for k in values}, errors=form.errors)
         return render(request, "profile/education.html", ctx, status=422)
@@ -135,7 +139,7 @@ async def degree(request: Request):
         return render(request, "profile/degree.html", ctx)
     form = Form(await request.form())
     educations = await Education.filter(account=account)
-    values = rules.validate_degree(form, _today(), account.birth_date, educations)
+    values = rules.validate_degree(form, _today(), rules.birth_date_of(account, profile), educations)
     if form.errors:
         ctx.update(values={k: form.get(k) for k in ("degree", "degree_org", "degree_date")}, errors=form.errors)
         return render(request, "profile/degree.html", ctx, status=422)
@@ -154,7 +158,7 @@ async def work(request: Request):
             stored.update({k: request.query_params.get(k, "") for k in stored})
         return render(request, "profile/work.html", _work_ctx(stored, {}))
     form = Form(await request.form())
-    values = rules.validate_work(form, _today(), account.birth_date)
+    values = rules.validate_work(form, _today(), rules.birth_date_of(account, profile))
     if form.errors:
         typed = {k: form.get(k) for k in stored}
         return render(request, "profile/work.html", _work_ctx(typed, form.errors), status=422)

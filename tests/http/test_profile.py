@@ -193,3 +193,20 @@ async def test_work_form_without_javascript_reloads_with_the_cities_and_keeps_wh
     await verified(client)
     r = await client.get("/profile/work?employer=某某公司&employer_province=44&employer_city=&accounting_start=")
     assert 'value="440300"' in r.text and 'value="某某公司"' in r.text
+
+
+async def test_passport_holder_enters_gender_and_birth_date(client):
+    account = await register(client, id_type="passport", id_number="E1234567", name="John Smith")
+    await realname.mark_verified(account.id, "alipay", now())
+    form = await client.get("/profile/basic")
+    assert 'id="gender"' in form.text and 'id="birth_date"' in form.text
+    r = await save_basic(client, gender="男", birth_date="1988-02-30")
+    assert r.status_code == 422 and "年-月-日" in field_error(r.text, "birth_date")
+    r = await save_basic(client, gender="男", birth_date="1988-02-28", ethnicity="其他")
+    assert r.status_code == 303
+    p = await Profile.get(account_id=account.id)
+    assert p.gender == "男" and p.birth_date == date(1988, 2, 28)
+    # The 14-year rule now uses that birth date.
+    r = await post(client, "/profile/education", {"level": "大学本科", "school": "Some University", "major": "Accounting",
+                                                  "graduated_on": "2001-07-01", "certificate_no": "X1"})
+    assert r.status_code == 422 and "满14周岁" in field_error(r.text, "graduated_on")

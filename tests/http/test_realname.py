@@ -82,7 +82,8 @@ async def test_online_request_waits_for_review_then_approval_verifies(client, se
     assert "待审核" in page.text
     assert (await client.get("/profile")).status_code == 303  # still not verified
     assert await realname.decide(row.id, True, None, "测试", now()) is None
-    assert "已通过" in (await client.get("/realname")).text or (await client.get("/profile")).status_code == 200
+    assert "您已通过实名认证" in (await client.get("/realname")).text
+    assert (await client.get("/profile")).status_code == 200
     # A second decision changes nothing and says who decided.
     assert "已由测试审核" in await realname.decide(row.id, False, "照片不清晰", "另一人", now())
 
@@ -173,3 +174,30 @@ async def test_without_javascript_the_province_reload_fills_the_city_list(client
     await register(client)
     r = await client.get("/realname?province=44&refresh=1")
     assert 'value="440300"' in r.text and '<option value="44" selected>' in r.text
+
+
+async def reviewer_client(app, province: str, city: str | None = None):
+    """A browser with a reviewer's session (the reviewers' login page comes with the review board)."""
+    import httpx
+    from itsdangerous import Signer
+
+    from models.accounts import Reviewer, Session
+    from web import sha256
+
+    reviewer = await Reviewer.create(username=f"r{province}{city or ''}", password_hash="x", province_code=province,
+                                     city=city)
+    await Session.create(id=sha256(f"sid-{reviewer.id}"), reviewer=reviewer, created_at=now(), last_seen_at=now())
+    cookie = Signer(app.state.settings.secret_key, salt="sid").sign(f"sid-{reviewer.id}").decode()
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                             cookies={"sid": cookie})
+
+
+async def test_uploads_are_served_to_reviewers_in_scope_only(client, app):
+    await register(client)
+    await post_online(client)  # 北京 110105
+    row = await RealnameRequest.first()
+    async with await reviewer_client(app, "11") as beijing, await reviewer_client(app, "31") as shanghai, \
+            await reviewer_client(app, "11", "110101") as other_city:
+        assert (await beijing.get(f"/files/{row.handheld}")).status_code == 200
+        assert (await shanghai.get(f"/files/{row.handheld}")).status_code == 404
+        assert (await other_city.get(f"/files/{row.handheld}")).status_code == 404
