@@ -20,7 +20,7 @@ from services import rarechars as rarechars_service
 from services.providers.sms import make_sms_provider
 from services.providers.alipay import make_alipay_provider
 from services.providers.wechat import make_wechat_provider
-from views import accounts, dev, files, home, profile, rarechars, realname, wechat
+from views import accounts, dev, files, home, profile, rarechars, realname, wechat, wizard
 from web import PlumbingMiddleware, Renderer, SqliteReader, template_filters
 
 log = logging.getLogger("kjks")
@@ -67,6 +67,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         Route("/rarechars", rarechars.search_page, name="rarechars"),
         *realname.routes,
         *profile.routes,
+        *wizard.routes,
         Route("/regions/cities", realname.city_options, name="city_options"),
         Route("/files/{name:path}", files.serve, name="file"),
         Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"),

@@ -10,7 +10,7 @@ import os
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as _migrate
 
-MODEL_MODULES = ["models.accounts", "models.exams", "models.profiles", "models.sandbox"]
+MODEL_MODULES = ["models.accounts", "models.applications", "models.exams", "models.profiles", "models.sandbox"]
 
 
 def normalize_url(url: str) -> str:

@@ -28,7 +28,65 @@ class ExamProvince(Model):
     pay_end = fields.DatetimeField()
     phones = fields.JSONField(default=list)  # 咨询电话: [{"label": ..., "number": ...}]
     website = fields.CharField(max_length=255, default="")  # 通知网站
+    review_mode = fields.CharField(max_length=16, default="manual")  # manual: 网上人工审核, commitment: 告知承诺
+    department = fields.CharField(max_length=100, default="")  # 受理部门
+    tips = fields.TextField(default="")  # 办理提示
+    notice = fields.TextField(default="")  # 阅读须知
+    must_read = fields.TextField(default="")  # 报考人员必读事项
+    fee_per_person_fen = fields.IntField(default=0)  # 收费标准, in fen
+    fee_per_subject_fen = fields.IntField(default=0)
+    platforms = fields.JSONField(default=list)  # 支付平台 offered
+    conditions = fields.JSONField(default=list)  # 报考条件 codes offered (services.eligibility)
+    materials = fields.JSONField(default=list)  # 证明材料: [{"name", "required", "conditions", "types"}]
+    photo_rules = fields.JSONField(null=True)  # the province's own photo rules, if any
+    admission_ticket = fields.CharField(max_length=100, default="")  # 准考证打印时间
 
     class Meta:
         table = "exam_province"
         unique_together = (("exam", "province_code"),)
+
+
+class Announcement(Model):
+    """通知公告 of one province for one exam (省 or 市 level)."""
+
+    id = fields.IntField(primary_key=True)
+    exam_province = fields.ForeignKeyField("models.ExamProvince", related_name="announcements",
+                                           on_delete=fields.CASCADE)
+    position = fields.IntField()  # order in the seed file, the natural key with exam_province
+    scope = fields.CharField(max_length=4)  # 省 / 市
+    title = fields.CharField(max_length=200)
+    publisher = fields.CharField(max_length=100)
+    published_on = fields.DateField()
+    body = fields.TextField()
+
+    class Meta:
+        table = "announcement"
+        unique_together = (("exam_province", "position"),)
+
+
+class ExamCity(Model):
+    """报考地市 of one province for one exam."""
+
+    id = fields.IntField(primary_key=True)
+    exam_province = fields.ForeignKeyField("models.ExamProvince", related_name="cities", on_delete=fields.CASCADE)
+    code = fields.CharField(max_length=8)
+    name = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "exam_city"
+        unique_together = (("exam_province", "code"),)
+
+
+class Site(Model):
+    """报名点: `taken` moves only by a conditional update that checks `capacity` in the same statement."""
+
+    id = fields.IntField(primary_key=True)
+    city = fields.ForeignKeyField("models.ExamCity", related_name="sites", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=100)
+    address = fields.CharField(max_length=200, default="")
+    capacity = fields.IntField()
+    taken = fields.IntField(default=0)
+
+    class Meta:
+        table = "site"
+        unique_together = (("city", "name"),)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
-from models.exams import Exam, ExamProvince
+from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
+from services import eligibility, reference
 from services.regions import PROVINCES
 
 CN = timezone(timedelta(hours=8))
@@ -35,6 +36,66 @@ def parse_time(value, today: date) -> datetime:
         return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CN)
     except ValueError:
         raise SeedError(f"时间格式不正确：{text!r}（应为 YYYY-MM-DD HH:MM 或 today+Nd HH:MM）") from None
+
+
+def fen(value, where: str) -> int:
+    """Yuan (as in the file) to integer fen, refusing more than 2 decimals."""
+    cents = round(float(value) * 100)
+    if abs(float(value) * 100 - cents) > 1e-6 or cents < 0:
+        raise SeedError(f"{where}: 金额 {value!r} 不正确（元，最多两位小数）")
+    return cents
+
+
+def parse_date(value, today: date) -> date:
+    text = str(value).strip()
+    if m := re.fullmatch(r"today([+-]\d+)d", text):
+        return today + timedelta(days=int(m.group(1)))
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SeedError(f"日期格式不正确：{text!r}（应为 YYYY-MM-DD 或 today+Nd）") from None
+
+
+def _province_details(p: dict, level: str, today: date, where: str) -> dict:
+    review = p.get("review", "manual")
+    if review not in ("manual", "commitment"):
+        raise SeedError(f"{where}: review 只能是 manual（网上人工审核）或 commitment（告知承诺）")
+    conditions = list(p.get("conditions") or [])
+    for code in conditions:
+        if eligibility.CONDITIONS.get(code, (None,))[0] != level:
+            raise SeedError(f"{where}: 报考条件 {code} 不是{level}的条件")
+    fee = p.get("fee") or {}
+    cities, announcements, materials = [], [], []
+    for c in p.get("city") or []:
+        if not reference.is_city(p["code"], str(c.get("code"))):
+            raise SeedError(f"{where}: 地市代码 {c.get('code')} 不属于该省")
+        sites = [{"name": x["name"], "address": x.get("address", ""), "capacity": int(x["capacity"])}
+                 for x in c.get("site") or []]
+        cities.append({"code": str(c["code"]), "name": c.get("name") or reference.city_name(p["code"], str(c["code"])),
+                       "sites": sites})
+    for i, a in enumerate(p.get("announcement") or []):
+        if a.get("scope") not in ("省", "市"):
+            raise SeedError(f"{where}: 通知公告的 scope 只能是 省 或 市")
+        announcements.append({"position": i, "scope": a["scope"], "title": a["title"], "publisher": a["publisher"],
+                              "published_on": parse_date(a["date"], today), "body": a["body"]})
+    for m in p.get("material") or []:
+        bad = set(m.get("types") or []) - {"jpg", "png", "pdf"}
+        if bad or not m.get("types"):
+            raise SeedError(f"{where}: 证明材料 {m.get('name')} 的 types 只能是 jpg、png、pdf")
+        materials.append({"name": m["name"], "required": bool(m.get("required", False)),
+                          "conditions": list(m.get("conditions") or []), "types": list(m["types"])})
+    return {
+        "details": {
+            "review_mode": review, "department": p.get("department", ""), "tips": p.get("tips", ""),
+            "notice": p.get("notice", ""), "must_read": p.get("must_read", ""),
+            "fee_per_person_fen": fen(fee.get("per_person", 0), where),
+            "fee_per_subject_fen": fen(fee.get("per_subject", 0), where),
+            "platforms": list(p.get("platforms") or []), "conditions": conditions, "materials": materials,
+            "photo_rules": p.get("photo"), "admission_ticket": p.get("admission_ticket", ""),
+        },
+        "cities": cities,
+        "announcements": announcements,
+    }
 
 
 def _window(p: dict, key: str, today: date, where: str) -> tuple[datetime, datetime]:
@@ -70,12 +131,28 @@ def load_file(path: Path, today: date) -> list[dict]:
             if p.get("code") not in PROVINCES:
                 raise SeedError(f"{pw}: 未知的省份代码")
             reg, pay = _window(p, "registration", today, pw), _window(p, "payment", today, pw)
+            extra = _province_details(p, e["level"], today, pw)
             provinces.append({"province_code": p["code"], "reg_start": reg[0], "reg_end": reg[1], "pay_start": pay[0],
-                              "pay_end": pay[1], "phones": list(p.get("phones") or []), "website": p.get("website", "")})
+                              "pay_end": pay[1], "phones": list(p.get("phones") or []), "website": p.get("website", ""),
+                              **extra["details"], "_cities": extra["cities"], "_announcements": extra["announcements"]})
         out.append({"code": e["code"], "year": int(e["year"]), "name": e["name"], "level": e["level"],
                     "subjects": list(subjects), "max_subjects": int(e.get("max_subjects", len(subjects))),
                     "provinces": provinces})
     return out
+
+
+async def _upsert(model, key: dict, values: dict):
+    """Create the row, or update only what differs. Returns (row, created, changed)."""
+    values = {k: v for k, v in values.items() if k not in key}
+    row = await model.get_or_none(**key)
+    if row is None:
+        return await model.create(**key, **values), True, False
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if changed:
+        await model.filter(id=row.id).update(**changed)
+        for k, v in changed.items():
+            setattr(row, k, v)
+    return row, False, bool(changed)
 
 
 async def seed(path: Path, today: date) -> dict[str, int]:
@@ -89,23 +166,18 @@ async def seed(path: Path, today: date) -> dict[str, int]:
     async with in_transaction():
         for e in exams:
             provinces = e.pop("provinces")
-            exam = await Exam.get_or_none(code=e["code"])
-            if exam is None:
-                exam = await Exam.create(**e)
-                bump(True, False)
-            else:
-                changed = {k: v for k, v in e.items() if getattr(exam, k) != v}
-                if changed:
-                    await Exam.filter(id=exam.id).update(**changed)
-                bump(False, bool(changed))
+            exam, created, changed = await _upsert(Exam, {"code": e["code"]}, e)
+            bump(created, changed)
             for p in provinces:
-                row = await ExamProvince.get_or_none(exam_id=exam.id, province_code=p["province_code"])
-                if row is None:
-                    await ExamProvince.create(exam_id=exam.id, **p)
-                    bump(True, False)
-                else:
-                    changed = {k: v for k, v in p.items() if getattr(row, k) != v}
-                    if changed:
-                        await ExamProvince.filter(id=row.id).update(**changed)
-                    bump(False, bool(changed))
+                cities, announcements = p.pop("_cities"), p.pop("_announcements")
+                row, created, changed = await _upsert(ExamProvince, {"exam_id": exam.id, "province_code": p["province_code"]}, p)
+                bump(created, changed)
+                for a in announcements:
+                    bump(*(await _upsert(Announcement, {"exam_province_id": row.id, "position": a["position"]}, a))[1:])
+                for c in cities:
+                    sites = c.pop("sites")
+                    city, created, changed = await _upsert(ExamCity, {"exam_province_id": row.id, "code": c["code"]}, c)
+                    bump(created, changed)
+                    for site in sites:
+                        bump(*(await _upsert(Site, {"city_id": city.id, "name": site["name"]}, site))[1:])
     return counts

@@ -64,6 +64,14 @@
     var s = root.querySelector && root.querySelector(".error-summary");
     if (s) s.focus();
   }
-  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); });
-  document.addEventListener("htmx:afterSwap", function (e) { startCountdowns(document); focusSummary(e.detail.target); });
+  // 完全同意 must be chosen before 已阅读并知晓 goes on (the server refuses it too).
+  function syncAgree(root) {
+    root.querySelectorAll("[data-enables]").forEach(function (box) {
+      var btn = document.getElementById(box.dataset.enables);
+      if (btn) btn.disabled = !box.checked;
+    });
+  }
+  document.addEventListener("change", function (e) { if (e.target.matches("[data-enables]")) syncAgree(document); });
+  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); syncAgree(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { startCountdowns(document); syncAgree(document); focusSummary(e.detail.target); });
 })();

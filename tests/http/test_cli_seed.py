@@ -21,7 +21,7 @@ async def snapshot():
 async def test_seed_twice_changes_nothing():
     today = date(2027, 1, 10)
     first = await seeding.seed(cli.DEMO_FILE, today)
-    assert first["created"] >= 8 and first["updated"] == 0
+    assert first["created"] >= 30 and first["updated"] == 0
     before = await snapshot()
     second = await seeding.seed(cli.DEMO_FILE, today)
     assert second["created"] == 0 and second["updated"] == 0
@@ -59,3 +59,40 @@ async def test_reviewer_add_creates_a_scoped_reviewer_with_a_slow_hash():
     r = await Reviewer.get(username="sh-1")
     assert r.province_code == "31" and r.city == "浦东新区"
     assert await passwords.verify_password(r.password_hash, "Review2027x")
+
+
+async def test_demo_province_data_is_seeded_in_full():
+    from models.exams import Announcement, ExamCity, Site
+
+    await seeding.seed(cli.DEMO_FILE, datetime.now(CN).date())
+    exam = await Exam.get(code="demo-zhongji")
+    bj = await ExamProvince.get(exam=exam, province_code="11")
+    zj = await ExamProvince.get(exam=exam, province_code="33")
+    assert bj.review_mode == "manual" and zj.review_mode == "commitment"
+    assert bj.fee_per_subject_fen == 5600 and bj.fee_per_person_fen == 0
+    assert "zhongji_benke" in bj.conditions and any(m["required"] for m in bj.materials)
+    assert await Announcement.filter(exam_province=bj).count() >= 2
+    cities = await ExamCity.filter(exam_province=bj)
+    assert {c.code for c in cities} >= {"110101", "110105"}
+    assert await Site.filter(city__exam_province=bj, capacity=1).count() == 1
+    assert await Site.filter(city__exam_province=bj, capacity=0, name__contains="已满测试").count() == 1
+
+
+async def test_reseeding_keeps_the_places_already_taken():
+    from models.exams import Site
+
+    today = datetime.now(CN).date()
+    await seeding.seed(cli.DEMO_FILE, today)
+    site = await Site.filter(capacity__gte=500).first()
+    await Site.filter(id=site.id).update(taken=7)
+    await seeding.seed(cli.DEMO_FILE, today)
+    assert (await Site.get(id=site.id)).taken == 7
+
+
+async def test_a_city_of_another_province_is_refused(tmp_path):
+    text = cli.DEMO_FILE.read_text(encoding="utf-8").replace('code = "110105"', 'code = "440300"', 1)
+    f = tmp_path / "bad.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(seeding.SeedError, match="不属于该省"):
+        await seeding.seed(f, date.today())
+    assert await Exam.all().count() == 0

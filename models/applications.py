@@ -1,0 +1,61 @@
+"""An exam registration (报名) of one candidate for one exam: the wizard's draft, then the submitted snapshot."""
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Status:
+    DRAFT = "draft"  # filling in the wizard
+    SUBMITTED = "submitted"  # 待审核
+    APPROVED = "approved"  # 审核通过
+    REJECTED = "rejected"  # 审核未通过
+    WITHDRAWN = "withdrawn"  # 已撤销 (重新报名): kept, never deleted
+    PAID = "paid"  # 报名成功
+
+    LABELS = {DRAFT: "填写中", SUBMITTED: "待审核", APPROVED: "审核通过", REJECTED: "审核未通过", WITHDRAWN: "已撤销",
+              PAID: "报名成功"}
+
+
+class Application(Model):
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="applications", on_delete=fields.CASCADE)
+    exam = fields.ForeignKeyField("models.Exam", related_name="applications", on_delete=fields.CASCADE)
+    # One active application per candidate per exam: "account:exam" while active, NULL once withdrawn.
+    # A unique column that allows many NULLs works the same on SQLite and PostgreSQL.
+    active_key = fields.CharField(max_length=32, null=True, unique=True)
+    status = fields.CharField(max_length=16, default=Status.DRAFT, db_index=True)
+    province = fields.ForeignKeyField("models.ExamProvince", related_name="applications", null=True,
+                                      on_delete=fields.RESTRICT)
+    notice_agreed_at = fields.DatetimeField(null=True)  # 阅读须知: 完全同意
+    announcements_read_at = fields.DatetimeField(null=True)  # 通知公告: 已阅读并知晓
+    condition = fields.CharField(max_length=32, null=True)  # 报考条件 code
+    site = fields.ForeignKeyField("models.Site", related_name="applications", null=True, on_delete=fields.RESTRICT)
+    subjects = fields.JSONField(default=list)  # 报名科目
+    photo = fields.CharField(max_length=80, null=True)  # 个人照片 (stored upload name)
+    personal = fields.JSONField(default=dict)  # 基本/学历/学位/工作信息 as edited here (the record is not rewritten)
+    commitment_signed_at = fields.DatetimeField(null=True)  # 告知承诺
+    submitted_at = fields.DatetimeField(null=True)
+    snapshot = fields.JSONField(null=True)  # what reviewers see and the form prints: fixed at submission
+    resubmitted = fields.BooleanField(default=False)  # 重新提交 after a rejection
+    review_reason = fields.CharField(max_length=200, null=True)
+    reviewed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "application"
+        indexes = (("province_id", "status"),)
+
+
+class Material(Model):
+    """证明材料 uploaded for one item of the province's list."""
+
+    id = fields.IntField(primary_key=True)
+    application = fields.ForeignKeyField("models.Application", related_name="material_files", on_delete=fields.CASCADE)
+    item = fields.CharField(max_length=100)  # the item's name in the province's list
+    stored = fields.CharField(max_length=80)
+    kind = fields.CharField(max_length=8)  # pdf / jpg / png
+    pages = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "material"
+        unique_together = (("application", "item"),)

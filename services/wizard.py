@@ -1,0 +1,80 @@
+"""The registration wizard as an ordered list of steps. One rule serves every request: a step later than the
+first incomplete one is never shown or accepted, so no step can be skipped by URL or by posting."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from models.applications import Application, Status
+from models.exams import ExamProvince
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    label: str
+    done: Callable[[Application], bool]
+    applies: Callable[[Application, ExamProvince | None], bool] = lambda app, ep: True
+
+
+def _info_done(app: Application) -> bool:
+    return bool(app.site_id and app.subjects and app.photo and app.personal.get("complete"))
+
+
+STEPS: list[Step] = [
+    Step("province", "选择省份", lambda a: a.province_id is not None),
+    Step("notice", "阅读须知", lambda a: a.notice_agreed_at is not None),
+    Step("announcements", "通知公告", lambda a: a.announcements_read_at is not None),
+    Step("condition", "选择报考条件", lambda a: a.condition is not None),
+    Step("info", "报名信息填写", _info_done),
+    Step("materials", "证明材料上传", lambda a: a.personal.get("materials_done", False),
+         lambda a, ep: ep is None or bool(ep.materials)),
+    Step("confirm", "信息确认", lambda a: a.submitted_at is not None),
+    Step("result", "审核告知", lambda a: a.status in (Status.APPROVED, Status.PAID)),
+]
+BY_ID = {s.id: s for s in STEPS}
+
+
+def steps_for(app: Application, ep: ExamProvince | None) -> list[Step]:
+    return [s for s in STEPS if s.applies(app, ep)]
+
+
+def first_incomplete(app: Application, ep: ExamProvince | None) -> Step:
+    if app.status != Status.DRAFT:  # after submission only the review notice is left
+        return BY_ID["result"]
+    for step in steps_for(app, ep):
+        if not step.done(app):
+            return step
+    return BY_ID["result"]
+
+
+def allowed(app: Application, ep: ExamProvince | None, step_id: str) -> bool:
+    """A step may be shown or posted when it is the first incomplete one or an earlier, finished one
+    (going back to change it), and only while the application is a draft (the review notice always)."""
+    current = first_incomplete(app, ep)
+    ids = [s.id for s in steps_for(app, ep)]
+    if step_id not in ids:
+        return False
+    if step_id == "result":
+        return current.id == "result"
+    return app.status == Status.DRAFT and ids.index(step_id) <= ids.index(current.id)
+
+
+def guide(app: Application, ep: ExamProvince | None, here: str) -> list[dict]:
+    """报名导览: every step with its state."""
+    current = first_incomplete(app, ep)
+    rows = [{"id": "exam", "label": "选择考试", "state": "done"}]
+    for s in steps_for(app, ep):
+        state = "current" if s.id == here else "done" if s.done(app) else "todo"
+        if s.id == current.id and s.id != here:
+            state = "next"
+        rows.append({"id": s.id, "label": s.label, "state": state})
+    return rows
+
+
+def window_state(start: datetime, end: datetime, now: datetime) -> str:
+    """'open', 'future' or 'closed' for a registration or payment window."""
+    if now < start:
+        return "future"
+    return "open" if now <= end else "closed"
