@@ -1,0 +1,117 @@
+"""证明材料 (proof materials): JPEG, PNG or PDF, decided by the content (magic bytes), never by the name.
+
+The province decides which kinds each item accepts. Images go through uploads.clean_image (decoded,
+re-encoded, metadata stripped). PDFs are checked but stored exactly as uploaded: re-writing a PDF with
+pypdf can lose content (forms, signatures, fonts), and the reviewers need the document the candidate
+sent; the checks below (size, not locked, page count, readable page tree) are what protect them.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from pypdf import PasswordType, PdfReader
+
+from services import uploads
+from services.uploads import UploadError
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+MAX_PDF_PAGES = 20
+IMAGE_RULES = uploads.ImageRules(max_bytes=5 * 1024 * 1024, min_width=400, min_height=300)
+
+PDF_TOO_LARGE = "PDF文件不能超过10MB"
+PDF_ENCRYPTED = "PDF文件已加密，请上传未加密的文件"
+PDF_TOO_LONG = f"PDF文件不能超过{MAX_PDF_PAGES}页"
+PDF_DAMAGED = "PDF文件已损坏，无法打开"
+PDF_EMPTY = "PDF文件没有页面，请重新选择"
+
+# kind -> (magic bytes, name shown to candidates, extension, media type); the order is the message's.
+_KINDS = {
+    "jpg": (b"\xff\xd8\xff", "JPG", ".jpg", "image/jpeg"),
+    "png": (b"\x89PNG\r\n\x1a\n", "PNG", ".png", "image/png"),
+    "pdf": (b"%PDF-", "PDF", ".pdf", "application/pdf"),
+}
+_ALIASES = {"jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class CleanMaterial:
+    data: bytes
+    kind: str  # "pdf" / "jpg" / "png"
+    pages: int  # 1 for images
+
+    @property
+    def extension(self) -> str:
+        return _KINDS[self.kind][2]
+
+    @property
+    def media_type(self) -> str:
+        return _KINDS[self.kind][3]
+
+
+def accepted_kinds(accepted) -> frozenset[str]:
+    """The province's list, e.g. ["jpg", "PNG", "pdf"], checked; a typo raises ValueError."""
+    kinds = frozenset(_ALIASES.get(k.lower(), k.lower()) for k in accepted)
+    if not kinds or kinds - _KINDS.keys():
+        raise ValueError(f"accepted material kinds must be a non-empty subset of {list(_KINDS)}: {accepted!r}")
+    return kinds
+
+
+def format_message(accepted) -> str:
+    kinds = accepted_kinds(accepted)
+    return f"只支持{'、'.join(v[1] for k, v in _KINDS.items() if k in kinds)}格式的文件"
+
+
+def clean_material(data: bytes, accepted: list[str]) -> CleanMaterial:
+    """Sync/CPU-bound (callers use a thread). Raises uploads.UploadError with a Chinese message naming the rule."""
+    kinds = accepted_kinds(accepted)
+    if not data:
+        raise UploadError(uploads.EMPTY)
+    kind = next((k for k, v in _KINDS.items() if data.startswith(v[0])), None)
+    if kind not in kinds:  # unknown content (an .exe, text, GIF...) or a kind this item does not take
+        raise UploadError(format_message(kinds))
+    if kind == "pdf":
+        return CleanMaterial(data, "pdf", _pdf_pages(data))
+    try:
+        image = uploads.clean_image(data, IMAGE_RULES)
+    except UploadError as e:
+        if str(e) == uploads.format_message(IMAGE_RULES.formats):  # image magic bytes, something else inside
+            raise UploadError(format_message(kinds)) from None
+        raise
+    return CleanMaterial(image.data, "jpg" if image.format == "JPEG" else "png", 1)
+
+
+def _pdf_pages(data: bytes) -> int:
+    # Size first, so nothing is parsed before it is known to be acceptable.
+    if len(data) > MAX_PDF_BYTES:
+        raise UploadError(PDF_TOO_LARGE)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        # A PDF with only an owner password (print/copy restrictions, common on documents issued by
+        # official systems) opens in any viewer without asking: the reviewers can read it, so it is
+        # accepted. Without the `cryptography` package pypdf cannot test AES-encrypted files, and those
+        # are refused like any locked PDF.
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise UploadError(PDF_ENCRYPTED)
+        # The count comes from walking the page tree (pypdf does not trust /Count once it can read it).
+        pages = len(reader.pages)
+        if pages > MAX_PDF_PAGES:
+            raise UploadError(PDF_TOO_LONG)
+        for page in reader.pages:
+            # Resolves each page and its inherited attributes. Content streams are not decoded: that
+            # costs up to pypdf's 75 MB per stream, and the reviewers' viewer renders them anyway.
+            page.mediabox
+    except UploadError:
+        raise
+    except Exception:  # pypdf raises many exception types on damaged or hostile input
+        raise UploadError(PDF_DAMAGED) from None
+    if pages == 0:
+        raise UploadError(PDF_EMPTY)
+    return pages
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    try:
+        return reader.decrypt("") != PasswordType.NOT_DECRYPTED
+    except Exception:  # DependencyError (AES without `cryptography`), broken encryption dictionaries
+        return False
