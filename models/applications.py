@@ -31,6 +31,7 @@ class Application(Model):
     site = fields.ForeignKeyField("models.Site", related_name="applications", null=True, on_delete=fields.RESTRICT)
     subjects = fields.JSONField(default=list)  # 报名科目
     photo = fields.CharField(max_length=80, null=True)  # 个人照片 (stored upload name)
+    pending_photo = fields.CharField(max_length=80, null=True)  # adjusted by the server, waiting for 使用此照片
     personal = fields.JSONField(default=dict)  # 基本/学历/学位/工作信息 as edited here (the record is not rewritten)
     commitment_signed_at = fields.DatetimeField(null=True)  # 告知承诺
     submitted_at = fields.DatetimeField(null=True)

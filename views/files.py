@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from tortoise.expressions import Q
 
+from models.applications import Application
 from models.profiles import Profile, RealnameRequest
 from services import uploads
 from web import current_session
@@ -22,7 +23,9 @@ async def may_see(session, name: str) -> bool:
         owner = Q(account_id=session.account_id)
         if await RealnameRequest.filter(owner & (Q(front=name) | Q(back=name) | Q(handheld=name))).exists():
             return True
-        return await Profile.filter(account_id=session.account_id, photo=name).exists()
+        if await Profile.filter(account_id=session.account_id, photo=name).exists():
+            return True
+        return await Application.filter(owner & (Q(photo=name) | Q(pending_photo=name))).exists()
     if session.reviewer_id:
         r = session.reviewer
         scope = Q(province_code=r.province_code) & (Q(city_code=r.city) if r.city else Q())

@@ -5,17 +5,24 @@ whether the step is allowed; a later step sends the candidate back to the first 
 """
 from __future__ import annotations
 
+from datetime import date, timedelta, timezone
+from types import SimpleNamespace
+
+import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 from tortoise.exceptions import IntegrityError
 
 from models.applications import Application, Status
-from models.exams import Announcement, Exam, ExamProvince
+from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
 from models.profiles import Education, Profile
-from services import eligibility, realname, wizard
+from services import eligibility, photos, realname, reference, registration, uploads, wizard
+from services import profile as record_rules
 from services.regions import PROVINCES
 from web import Form, login_required, now, redirect, render
+
+CN = timezone(timedelta(hours=8))
 
 
 async def candidate(request: Request):
@@ -199,12 +206,188 @@ async def condition(request: Request):
     return redirect(request, step_url(app, "info"))
 
 
-# ------------------------------------------------------------------ 报名信息填写 (next)
+
+
+# ------------------------------------------------------------------ 报名信息填写
+
+
+async def _start_personal(account, app: Application, upload_dir) -> Application:
+    """First visit: copy 信息采集 into the application (the photo as a file of its own)."""
+    personal = await registration.personal_from_record(account)
+    record_photo = personal.pop("photo_from_record")
+    photo = app.photo  # a photo uploaded here already wins over the record's
+    if record_photo and not photo:
+        try:
+            data = uploads.path_of(upload_dir, record_photo).read_bytes()
+            photo = await anyio.to_thread.run_sync(uploads.store, upload_dir, "photo", data, ".jpg")
+        except (OSError, uploads.UploadError):
+            photo = None
+    await Application.filter(id=app.id, status=Status.DRAFT).update(personal=personal, photo=photo)
+    app.personal, app.photo = personal, photo
+    return app
+
+
+async def _info_ctx(app, ep, values: dict, errors: dict, city_id=None, site_id=None, subjects=None, photo_note=""):
+    cities = await registration.cities_with_sites(ep)
+    if city_id is None and app.site_id:
+        site = await Site.get(id=app.site_id)
+        city_id = site.city_id
+    chosen_subjects = app.subjects if subjects is None else subjects
+    fewest, most = registration.subject_rule(app.exam)
+    return ctx_for(app, ep, "info", cities=cities, city_id=city_id, site_id=site_id or app.site_id,
+                   sites=await registration.sites_of(ep, city_id), subjects=chosen_subjects,
+                   fee=registration.yuan(registration.fee_fen(ep, chosen_subjects)), fewest=fewest, most=most,
+                   values=values, errors=errors, ethnic_groups=reference.ETHNIC_GROUPS,
+                   political=reference.POLITICAL_STATUS, levels=reference.EDUCATION_LEVELS, degrees=reference.DEGREES,
+                   provinces=PROVINCES, employer_cities=reference.cities(values.get("employer_province", "")),
+                   photo_note=photo_note, per_person=registration.yuan(ep.fee_per_person_fen),
+                   per_subject=registration.yuan(ep.fee_per_subject_fen))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 async def info(request: Request):
     account, app, ep = await gate(request, "info")
-    return render(request, "wizard/pending_step.html", ctx_for(app, ep, "info"))
+    if closed := await _still_open(request, app, ep):
+        return closed
+    settings = request.app.state.settings
+    if not app.personal:
+        app = await _start_personal(account, app, settings.upload_dir)
+    if request.method == "GET":
+        q = request.query_params
+        if "city" in q:  # without JavaScript the city is chosen by a reload that carries the whole form
+            values, chosen = _typed(q)
+            return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}, **chosen))
+        values = await registration.take_values(app)
+        return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}))
+    form = Form(await request.form())
+    city_id, site_id = _int(form.get("city")), _int(form.get("site"))
+    subjects = [s for s in form.data.getlist("subjects") if isinstance(s, str)]
+    errors: dict[str, str] = {}
+    site = await Site.get_or_none(id=site_id).select_related("city") if site_id else None
+    if not city_id or not await ExamCity.exists(id=city_id, exam_province_id=ep.id):
+        errors["city"] = "请选择报考地市"
+    elif site is None or site.city_id != city_id or site.city.exam_province_id != ep.id:
+        errors["site"] = "请选择所选地市的报名点"
+    elif site.taken >= site.capacity and site.id != app.site_id:
+        errors["site"] = "该报名点已满，请选择其他报名点"
+    fewest, most = registration.subject_rule(app.exam)
+    if len(set(subjects)) != len(subjects) or not set(subjects) <= set(app.exam.subjects):
+        errors["subjects"] = f"报名科目只能从{app.exam.level}科目中选择"
+    elif not fewest <= len(subjects) <= most:
+        errors["subjects"] = (f"{app.exam.level}须同时报考全部{fewest}个科目" if fewest == most
+                              else f"请选择{fewest}至{most}个科目")
+    if not app.photo:
+        errors["photo"] = "请上传个人照片"
+    profile = await Profile.get_or_none(account_id=account.id)
+    birth = record_rules.birth_date_of(account, profile)
+    # 性别/出生日期 belong to the record, not to this form: a stand-in with a birth date skips those fields.
+    who = SimpleNamespace(birth_date=birth or date(1900, 1, 1))
+    today = now().astimezone(CN).date()
+    # The record's own rules, applied to what was typed here (the values stay strings in `personal`).
+    record_rules.validate_basic(form, who, today)
+    edu = record_rules.validate_education(form, today, birth)
+    record_rules.validate_degree(form, today, birth, [SimpleNamespace(**edu)] if edu["graduated_on"] else [])
+    record_rules.validate_work(form, today, birth)
+    errors.update(form.errors)
+    typed = {k: form.get(k) for k in registration.PERSONAL_FIELDS}
+    if errors:
+        ctx = await _info_ctx(app, ep, typed, errors, city_id=city_id, site_id=site_id, subjects=subjects)
+        return render(request, "wizard/info.html", ctx, status=422)
+    personal = {**typed, "complete": True}
+    await Application.filter(id=app.id, status=Status.DRAFT).update(site_id=site.id, subjects=subjects,
+                                                                     personal=personal)
+    app.personal, app.site_id, app.subjects = personal, site.id, subjects
+    return redirect(request, step_url(app, wizard.first_incomplete(app, ep).id))
+
+
+async def site_options(request: Request):
+    """The 报名点 list that follows the 报考地市 (htmx); a full site shows 已满 and cannot be chosen."""
+    account, app, ep = await gate(request, "info")
+    sites = await registration.sites_of(ep, _int(request.query_params.get("city")))
+    return render(request, "site_select.html", {"sites": sites, "site_id": app.site_id})
+
+
+async def fee(request: Request):
+    """The fee total as subjects are ticked (computed by the server, in fen)."""
+    account, app, ep = await gate(request, "info")
+    subjects = [s for s in request.query_params.getlist("subjects") if s in app.exam.subjects]
+    return render(request, "fee_total.html", {"fee": registration.yuan(registration.fee_fen(ep, subjects)),
+                                              "subjects": subjects})
+
+
+def _typed(data) -> tuple[dict, dict]:
+    """What the candidate typed in the whole form, kept through a photo upload (successful or not)."""
+    values = {k: v if isinstance(v := data.get(k), str) else "" for k in registration.PERSONAL_FIELDS}
+    chosen = {"city_id": _int(data.get("city")), "site_id": _int(data.get("site")),
+              "subjects": [s for s in data.getlist("subjects") if isinstance(s, str)]}
+    return values, chosen
+
+
+async def photo(request: Request):
+    """个人照片: prepared by the server; an adjusted photo waits for 使用此照片 (preview)."""
+    account, app, ep = await gate(request, "info")
+    settings = request.app.state.settings
+    data = await request.form(max_part_size=3 * 1024 * 1024)
+    try:
+        values, chosen = _typed(data)
+        upload = data.get("photo")
+        rules = photos.PhotoRules.from_province(ep.photo_rules)
+        error, result = None, None
+        if upload is None or not getattr(upload, "filename", None):
+            error = "请选择照片"
+        else:
+            try:
+                raw = await uploads.read_upload(upload, rules.max_kb * 1024)
+                result = await anyio.to_thread.run_sync(photos.prepare_photo, raw, rules)
+            except uploads.UploadError as e:
+                error = str(e)
+    finally:
+        await data.close()
+    if error:
+        return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {"photo": error}, **chosen),
+                      status=422)
+    name = await anyio.to_thread.run_sync(uploads.store, settings.upload_dir, "photo", result.data, ".jpg")
+    if result.adjusted:
+        old = app.pending_photo
+        await Application.filter(id=app.id, status=Status.DRAFT).update(pending_photo=name)
+        if old:
+            uploads.delete(settings.upload_dir, old)
+        app.pending_photo = name
+    else:
+        await _use_photo(app, name, settings.upload_dir)
+    return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}, photo_note=result.note, **chosen))
+
+
+async def _use_photo(app: Application, name: str, upload_dir) -> None:
+    old = app.photo
+    await Application.filter(id=app.id, status=Status.DRAFT).update(photo=name, pending_photo=None)
+    if old and old != name:
+        uploads.delete(upload_dir, old)
+    app.photo, app.pending_photo = name, None
+
+
+async def photo_accept(request: Request):
+    """使用此照片: the previewed photo becomes the application's photo."""
+    account, app, ep = await gate(request, "info")
+    data = await request.form()
+    values, chosen = _typed(data)
+    if app.pending_photo:
+        await _use_photo(app, app.pending_photo, request.app.state.settings.upload_dir)
+    return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}, **chosen))
+
+
+async def later_step(request: Request):
+    """证明材料上传, 信息确认 and 审核告知 come with the next part of the wizard (issue 4 is still open):
+    until then they say so, behind the same gate as every step."""
+    step_id = request.url.path.rsplit("/", 1)[-1]
+    account, app, ep = await gate(request, step_id)
+    return render(request, "wizard/pending_step.html", ctx_for(app, ep, step_id, label=wizard.BY_ID[step_id].label))
 
 
 routes = [
@@ -217,4 +400,11 @@ routes = [
     Route("/apply/{app_id:int}/announcements/{aid:int}", announcement, name="step_announcement"),
     Route("/apply/{app_id:int}/condition", condition, methods=["GET", "POST"], name="step_condition"),
     Route("/apply/{app_id:int}/info", info, methods=["GET", "POST"], name="step_info"),
+    Route("/apply/{app_id:int}/sites", site_options, name="step_info_sites"),
+    Route("/apply/{app_id:int}/fee", fee, name="step_info_fee"),
+    Route("/apply/{app_id:int}/photo", photo, methods=["POST"], name="step_info_photo"),
+    Route("/apply/{app_id:int}/photo/accept", photo_accept, methods=["POST"], name="step_info_photo_accept"),
+    Route("/apply/{app_id:int}/materials", later_step, name="step_materials"),
+    Route("/apply/{app_id:int}/confirm", later_step, name="step_confirm"),
+    Route("/apply/{app_id:int}/result", later_step, name="step_result"),
 ]

@@ -72,6 +72,11 @@
     });
   }
   document.addEventListener("change", function (e) { if (e.target.matches("[data-enables]")) syncAgree(document); });
+  // Upload progress (htmx's XHR progress events drive the bar of the form being sent).
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var bar = document.getElementById("upload-progress");
+    if (bar && e.detail.lengthComputable) { bar.hidden = false; bar.value = e.detail.loaded / e.detail.total * 100; }
+  });
   document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); syncAgree(document); });
   document.addEventListener("htmx:afterSwap", function (e) { startCountdowns(document); syncAgree(document); focusSummary(e.detail.target); });
 })();

@@ -1,0 +1,119 @@
+"""网上报名 in Chromium, with and without JavaScript, from 选择考试 to the end of 报名信息填写."""
+from __future__ import annotations
+
+import re
+
+from tests import images
+from tests.browser.flows import register
+from tests.browser.test_profile_journey import image
+
+
+def verify_and_add_education(page):
+    page.goto("/realname")
+    page.click("button:has-text('支付宝实名认证')")
+    scan = page.get_attribute("#sandbox-scan", "href")
+    phone = page.context.new_page()
+    phone.goto(scan)
+    phone.click("text=确认授权")
+    phone.close()
+    page.goto(re.sub(r"^https?://[^/]+", "", page.url))  # the status page moves on once authorised
+    page.wait_for_url(re.compile(r"/profile"))
+    page.goto("/profile/education")
+    page.select_option("#level", "大学本科")
+    page.fill("#school", "首都经济贸易大学")
+    page.fill("#major", "会计学")
+    page.fill("#graduated_on", "2012-07-01")
+    page.fill("#certificate_no", "100381201205001234")
+    page.click("button:has-text('添加')")
+    page.wait_for_selector("#educations")
+
+
+def first_steps(page):
+    page.goto("/exams")
+    page.locator("#exams tr", has_text="初级").locator("button:has-text('进入')").click()
+    page.wait_for_url(re.compile(r"/province$"))
+    page.locator("#provinces tr", has_text="北京").locator("button:has-text('点击进入')").click()
+    page.wait_for_url(re.compile(r"/notice$"))
+
+
+def test_wizard_with_javascript(page):
+    register(page, 31, "孙悟空", "13700137031")
+    verify_and_add_education(page)
+    first_steps(page)
+    assert page.is_disabled("#agree-next")  # 完全同意 must be chosen first
+    page.check("#agree")
+    page.click("#agree-next")
+    page.wait_for_url(re.compile(r"/announcements$"))
+    page.click("button:has-text('已阅读并知晓')")
+    page.wait_for_url(re.compile(r"/condition$"))
+    page.check("input[value='chuji_high_school']")
+    page.click("button:has-text('下一步')")
+    page.wait_for_url(re.compile(r"/info$"))
+    assert page.input_value("#school") == "首都经济贸易大学"  # pre-filled from 信息采集
+
+    page.select_option("#city", label="西城区")
+    page.wait_for_selector("#site option:has-text('已满')", state="attached")  # htmx site list
+    assert page.locator("#site option:has-text('已满')").first.is_disabled()
+    page.select_option("#city", label="朝阳区")
+    page.wait_for_function("document.querySelectorAll('#site option').length > 1 && !document.querySelector('#site option:disabled')")
+    page.select_option("#site", index=1)
+    page.check("input[value='初级会计实务']")
+    page.check("input[value='经济法基础']")
+    page.wait_for_selector("#fee:has-text('¥112.00')")  # live fee total
+
+    page.set_input_files("#photo", image("me.jpg", images.jpeg(1200, 1600, quality=92)))
+    page.click("button:has-text('上传照片')")
+    page.wait_for_selector("figure.preview")
+    page.click("button:has-text('使用此照片')")
+    page.wait_for_selector("img.id-photo")
+    assert page.locator("#site").input_value() != ""  # the choices survived the photo round trip
+    page.select_option("#ethnicity", "汉族")
+    page.select_option("#political_status", "群众")
+    page.fill("#address", "北京市朝阳区建国路1号")
+    page.fill("#postcode", "100020")
+    page.fill("#email", "swk@example.com")
+    page.select_option("#degree", "无")
+    page.check("#no_employer")
+    page.click("button:has-text('确认无误，下一步')")
+    page.wait_for_url(re.compile(r"/materials$"))
+    assert page.locator(".guide .g-done", has_text="报名信息填写").count() == 1
+
+
+def test_wizard_without_javascript(browser, server_url):
+    js_page = browser.new_context(base_url=server_url, locale="zh-CN").new_page()
+    register(js_page, 32, "猪八戒", "13700137032")  # registration itself is covered without JS elsewhere
+    verify_and_add_education(js_page)
+    cookies = js_page.context.cookies()
+    ctx = browser.new_context(base_url=server_url, locale="zh-CN", java_script_enabled=False)
+    ctx.add_cookies(cookies)
+    page = ctx.new_page()
+    first_steps(page)
+    page.click("#agree-next")  # without 完全同意 the server refuses
+    page.wait_for_selector("#agree-error")
+    page.check("#agree")
+    page.click("#agree-next")
+    page.wait_for_url(re.compile(r"/announcements$"))
+    page.click("button:has-text('已阅读并知晓')")
+    page.check("input[value='chuji_high_school']")
+    page.click("button:has-text('下一步')")
+    page.wait_for_url(re.compile(r"/info$"))
+    page.select_option("#city", label="朝阳区")
+    page.click("button:has-text('更新报名点')")  # a reload brings the city's sites
+    page.wait_for_selector("#site option:nth-child(2)", state="attached")
+    page.select_option("#site", index=1)
+    page.check("input[value='初级会计实务']")
+    page.check("input[value='经济法基础']")
+    page.set_input_files("#photo", image("me.jpg", images.photo()))
+    page.click("button:has-text('上传照片')")
+    page.wait_for_selector("img.id-photo")
+    page.select_option("#ethnicity", "汉族")
+    page.select_option("#political_status", "群众")
+    page.fill("#address", "北京市朝阳区建国路1号")
+    page.fill("#postcode", "100020")
+    page.fill("#email", "zbj@example.com")
+    page.select_option("#degree", "无")
+    page.check("#no_employer")
+    page.click("button:has-text('确认无误，下一步')")
+    page.wait_for_url(re.compile(r"/materials$"))
+    ctx.close()
+    js_page.context.close()
