@@ -24,3 +24,6 @@ run() {  # name, path, extra wrk args
 run "login page, anonymous" /login
 run "home page, logged in" / -H "Cookie: sid=$COOKIE"
 run "rare-character search fragment" "/rarechars?pinyin=yan" -H "HX-Request: true"
+read -r WCOOKIE APP CITY < <(PYTHONPATH=. $PY bench/wizard_session.py "http://127.0.0.1:$PORT")
+run "报名信息填写 page, candidate with a draft" "/apply/$APP/info" -H "Cookie: sid=$WCOOKIE"
+run "site-list fragment (htmx)" "/apply/$APP/sites?city=$CITY" -H "Cookie: sid=$WCOOKIE" -H "HX-Request: true"

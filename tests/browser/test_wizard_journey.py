@@ -55,7 +55,9 @@ def test_wizard_with_javascript(page):
     page.wait_for_selector("#site option:has-text('已满')", state="attached")  # htmx site list
     assert page.locator("#site option:has-text('已满')").first.is_disabled()
     page.select_option("#city", label="朝阳区")
-    page.wait_for_function("document.querySelectorAll('#site option').length > 1 && !document.querySelector('#site option:disabled')")
+    # Selector waits only: a JavaScript predicate would be an eval, which the page's CSP forbids.
+    page.wait_for_selector("#site option:has-text('已满')", state="detached")
+    page.wait_for_selector("#site option:nth-child(2)", state="attached")
     page.select_option("#site", index=1)
     page.check("input[value='初级会计实务']")
     page.check("input[value='经济法基础']")
