@@ -31,7 +31,7 @@ _FORMATS = {
 # Pillow reports a JPEG carrying multi-picture data (some phone cameras) as MPO; it is still a JPEG.
 _PILLOW_NAMES = {"JPEG": {"JPEG", "MPO"}, "PNG": {"PNG"}}
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
-_STORED = re.compile(r"(?:[a-z][a-z0-9_]{0,31}/)?[0-9a-f]{32}\.(?:jpg|png)")
+_STORED = re.compile(r"(?:[a-z][a-z0-9_]{0,31}/)?[0-9a-f]{32}\.(?:jpg|png|pdf)")  # .pdf: 证明材料
 _CHUNK = 64 * 1024
 
 
@@ -140,7 +140,7 @@ def store(upload_dir: pathlib.Path, kind: str, data: bytes, extension: str) -> s
     """Write atomically under a server-chosen name; returns the stored name, e.g. 'realname/3f2a...9c.jpg'."""
     if kind and not _KIND.fullmatch(kind):
         raise ValueError(f"bad upload kind: {kind!r}")
-    if extension not in (".jpg", ".png"):
+    if extension not in (".jpg", ".png", ".pdf"):
         raise ValueError(f"bad extension: {extension!r}")
     name = f"{kind}/{secrets.token_hex(16)}{extension}" if kind else f"{secrets.token_hex(16)}{extension}"
     final = pathlib.Path(upload_dir) / name

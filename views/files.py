@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 from tortoise.expressions import Q
 
-from models.applications import Application
+from models.applications import Application, Material
 from models.profiles import Profile, RealnameRequest
 from services import uploads
 from web import current_session
@@ -25,7 +25,9 @@ async def may_see(session, name: str) -> bool:
             return True
         if await Profile.filter(account_id=session.account_id, photo=name).exists():
             return True
-        return await Application.filter(owner & (Q(photo=name) | Q(pending_photo=name))).exists()
+        if await Application.filter(owner & (Q(photo=name) | Q(pending_photo=name))).exists():
+            return True
+        return await Material.filter(stored=name, application__account_id=session.account_id).exists()
     if session.reviewer_id:
         r = session.reviewer
         scope = Q(province_code=r.province_code) & (Q(city_code=r.city) if r.city else Q())
@@ -45,6 +47,8 @@ async def serve(request: Request):
         raise HTTPException(404) from None
     if not path.exists():
         raise HTTPException(404)
-    media = "image/png" if name.endswith(".png") else "image/jpeg"
+    media = {"png": "image/png", "pdf": "application/pdf"}.get(name.rsplit(".", 1)[-1], "image/jpeg")
+    # PDFs are stored as uploaded (they may carry scripts): download them, never render them in our origin.
+    disposition = "attachment" if media == "application/pdf" else "inline"
     return FileResponse(path, media_type=media, headers={"Cache-Control": "private, no-store",
-                                                         "Content-Disposition": "inline"})
+                                                         "Content-Disposition": disposition})

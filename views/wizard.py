@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.routing import Route
 from tortoise.exceptions import IntegrityError
 
-from models.applications import Application, Status
+from models.applications import Application, Material, Status
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
 from models.profiles import Education, Profile
-from services import eligibility, photos, realname, reference, registration, uploads, wizard
+from services import eligibility, photos, realname, reference, registration, submission, uploads, wizard
+from services import materials as materials_rules
 from services import profile as record_rules
 from services.regions import PROVINCES
 from web import Form, login_required, now, redirect, render
@@ -382,12 +383,110 @@ async def photo_accept(request: Request):
     return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}, **chosen))
 
 
-async def later_step(request: Request):
-    """证明材料上传, 信息确认 and 审核告知 come with the next part of the wizard (issue 4 is still open):
-    until then they say so, behind the same gate as every step."""
-    step_id = request.url.path.rsplit("/", 1)[-1]
-    account, app, ep = await gate(request, step_id)
-    return render(request, "wizard/pending_step.html", ctx_for(app, ep, step_id, label=wizard.BY_ID[step_id].label))
+# ------------------------------------------------------------------ 证明材料上传
+
+
+async def _materials_ctx(app, ep, errors=None):
+    items = submission.required_materials(ep, app.condition)
+    files = {m.item: m for m in await Material.filter(application_id=app.id)}
+    return ctx_for(app, ep, "materials", items=items, files=files, errors=errors or {})
+
+
+async def materials(request: Request):
+    account, app, ep = await gate(request, "materials")
+    if request.method == "GET":
+        return render(request, "wizard/materials.html", await _materials_ctx(app, ep))
+    ctx = await _materials_ctx(app, ep)
+    missing = [m["name"] for m in ctx["items"] if m["required"] and m["name"] not in ctx["files"]]
+    if missing:
+        ctx["errors"] = {"materials": "请上传必传的证明材料：" + "、".join(missing)}
+        return render(request, "wizard/materials.html", ctx, status=422)
+    await Application.filter(id=app.id, status=Status.DRAFT).update(personal={**app.personal, "materials_done": True})
+    return redirect(request, step_url(app, "confirm"))
+
+
+async def material_upload(request: Request):
+    """Upload or replace one item of the province's list (JPEG, PNG or PDF by content)."""
+    account, app, ep = await gate(request, "materials")
+    settings = request.app.state.settings
+    items = {m["name"]: m for m in submission.required_materials(ep, app.condition)}
+    data = await request.form(max_part_size=11 * 1024 * 1024)
+    try:
+        item = items.get(data.get("item"))
+        if item is None:
+            raise HTTPException(404)
+        error, clean = None, None
+        upload = data.get("file")
+        if upload is None or not getattr(upload, "filename", None):
+            error = "请选择文件"
+        else:
+            try:
+                raw = await uploads.read_upload(upload, materials_rules.MAX_PDF_BYTES)
+                clean = await anyio.to_thread.run_sync(materials_rules.clean_material, raw, item["types"])
+            except uploads.UploadError as e:
+                error = str(e)
+    finally:
+        await data.close()
+    if error:
+        ctx = await _materials_ctx(app, ep, {"item:" + item["name"]: error})
+        return render(request, "wizard/materials.html", ctx, status=422)
+    name = await anyio.to_thread.run_sync(uploads.store, settings.upload_dir, "material", clean.data, clean.extension)
+    old = await Material.get_or_none(application_id=app.id, item=item["name"])
+    try:
+        if old:
+            await Material.filter(id=old.id).update(stored=name, kind=clean.kind, pages=clean.pages)
+        else:
+            await Material.create(application_id=app.id, item=item["name"], stored=name, kind=clean.kind,
+                                  pages=clean.pages)
+    except BaseException:
+        uploads.delete(settings.upload_dir, name)
+        raise
+    if old:
+        uploads.delete(settings.upload_dir, old.stored)
+    return redirect(request, step_url(app, "materials"))
+
+
+async def material_delete(request: Request):
+    account, app, ep = await gate(request, "materials")
+    row = await Material.get_or_none(id=request.path_params["mid"], application_id=app.id)
+    if row is None:
+        raise HTTPException(404)
+    await Material.filter(id=row.id).delete()
+    uploads.delete(request.app.state.settings.upload_dir, row.stored)
+    await Application.filter(id=app.id, status=Status.DRAFT).update(personal={**app.personal, "materials_done": False})
+    return redirect(request, step_url(app, "materials"))
+
+
+# ------------------------------------------------------------------ 信息确认 and 提交
+
+
+async def _confirm_ctx(account, app, ep, errors=None):
+    snap = await submission.snapshot(app, ep, account)
+    return ctx_for(app, ep, "confirm", s=snap, fee=registration.yuan(snap["fee_fen"]), errors=errors or {},
+                   has_materials=bool(ep.materials))
+
+
+async def confirm(request: Request):
+    account, app, ep = await gate(request, "confirm")
+    if closed := await _still_open(request, app, ep):
+        return closed
+    if request.method == "GET":
+        return render(request, "wizard/confirm.html", await _confirm_ctx(account, app, ep))
+    form = Form(await request.form())
+    try:
+        await submission.submit(app, ep, account, now(), commitment=form.get("commitment") == "1")
+    except submission.SubmitError as e:
+        ctx = await _confirm_ctx(account, app, ep, {"submit": str(e)})
+        return render(request, "wizard/confirm.html", ctx, status=422)
+    return redirect(request, step_url(app, "result"))
+
+
+# ------------------------------------------------------------------ 审核告知
+
+
+async def result(request: Request):
+    account, app, ep = await gate(request, "result")
+    return render(request, "wizard/result.html", ctx_for(app, ep, "result"))
 
 
 routes = [
@@ -404,7 +503,10 @@ routes = [
     Route("/apply/{app_id:int}/fee", fee, name="step_info_fee"),
     Route("/apply/{app_id:int}/photo", photo, methods=["POST"], name="step_info_photo"),
     Route("/apply/{app_id:int}/photo/accept", photo_accept, methods=["POST"], name="step_info_photo_accept"),
-    Route("/apply/{app_id:int}/materials", later_step, name="step_materials"),
-    Route("/apply/{app_id:int}/confirm", later_step, name="step_confirm"),
-    Route("/apply/{app_id:int}/result", later_step, name="step_result"),
+    Route("/apply/{app_id:int}/materials", materials, methods=["GET", "POST"], name="step_materials"),
+    Route("/apply/{app_id:int}/materials/upload", material_upload, methods=["POST"], name="step_material_upload"),
+    Route("/apply/{app_id:int}/materials/{mid:int}/delete", material_delete, methods=["POST"],
+          name="step_material_delete"),
+    Route("/apply/{app_id:int}/confirm", confirm, methods=["GET", "POST"], name="step_confirm"),
+    Route("/apply/{app_id:int}/result", result, name="step_result"),
 ]

@@ -28,6 +28,17 @@ def verify_and_add_education(page):
     page.wait_for_selector("#educations")
 
 
+def finish(page):
+    """证明材料上传 (an optional item in 北京 初级) → 信息确认 → 提交 → 审核告知."""
+    page.click("button:has-text('下一步')")
+    page.wait_for_url(re.compile(r"/confirm$"))
+    for heading in ("报考信息", "照片信息", "基本信息", "学历信息", "学位信息", "工作信息"):
+        assert page.locator("h2", has_text=heading).count() == 1
+    page.click("#submit-application")
+    page.wait_for_url(re.compile(r"/result$"))
+    assert "待审核" in page.inner_text("#review-notice")
+
+
 def first_steps(page):
     page.goto("/exams")
     page.locator("#exams tr", has_text="初级").locator("button:has-text('进入')").click()
@@ -79,6 +90,7 @@ def test_wizard_with_javascript(page):
     page.click("button:has-text('确认无误，下一步')")
     page.wait_for_url(re.compile(r"/materials$"))
     assert page.locator(".guide .g-done", has_text="报名信息填写").count() == 1
+    finish(page)
 
 
 def test_wizard_without_javascript(browser, server_url):
@@ -117,5 +129,6 @@ def test_wizard_without_javascript(browser, server_url):
     page.check("#no_employer")
     page.click("button:has-text('确认无误，下一步')")
     page.wait_for_url(re.compile(r"/materials$"))
+    finish(page)
     ctx.close()
     js_page.context.close()

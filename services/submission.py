@@ -1,0 +1,61 @@
+"""提交: one atomic step. The application leaves DRAFT by a conditional update (a double click or a second tab
+changes nothing), and the site place is taken by `UPDATE site SET taken = taken + 1 WHERE id = ? AND
+taken < capacity` in the same transaction: two candidates cannot both take the last place.
+
+What reviewers see and the form prints is the snapshot made here, not the live rows.
+"""
+from __future__ import annotations
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from models.applications import Application, Material, Status
+from models.exams import ExamProvince, Site
+from services import eligibility, registration
+from services.regions import PROVINCES
+
+
+class SubmitError(Exception):
+    pass
+
+
+def required_materials(ep: ExamProvince, condition: str | None) -> list[dict]:
+    return [m for m in ep.materials if not m.get("conditions") or condition in m["conditions"]]
+
+
+async def snapshot(app: Application, ep: ExamProvince, account) -> dict:
+    site = await Site.get(id=app.site_id).select_related("city")
+    files = await Material.filter(application_id=app.id).order_by("id")
+    return {
+        "exam": {"name": app.exam.name, "level": app.exam.level, "year": app.exam.year},
+        "province": {"code": ep.province_code, "name": PROVINCES[ep.province_code]},
+        "city": site.city.name, "site": {"name": site.name, "address": site.address},
+        "subjects": app.subjects, "fee_fen": registration.fee_fen(ep, app.subjects),
+        "condition": {"code": app.condition, "label": eligibility.CONDITIONS[app.condition][1]},
+        "candidate": {"name": account.name, "id_type": account.id_type, "id_number": account.id_number,
+                      "phone": account.phone, "gender": account.gender,
+                      "birth_date": account.birth_date.isoformat() if account.birth_date else None},
+        "photo": app.photo, "personal": {k: app.personal.get(k, "") for k in registration.PERSONAL_FIELDS},
+        "materials": [{"item": m.item, "stored": m.stored, "kind": m.kind, "pages": m.pages} for m in files],
+        "review_mode": ep.review_mode,
+    }
+
+
+async def submit(app: Application, ep: ExamProvince, account, now, *, commitment: bool) -> str:
+    """Submit the draft. Returns the new status; raises SubmitError with the message for the page."""
+    if ep.review_mode == "commitment" and not commitment:
+        raise SubmitError("请阅读并勾选告知承诺")
+    snap = await snapshot(app, ep, account)
+    # 告知承诺: no manual review, the application is approved at once.
+    status = Status.APPROVED if ep.review_mode == "commitment" else Status.SUBMITTED
+    async with in_transaction():
+        moved = await Application.filter(id=app.id, status=Status.DRAFT).update(
+            status=status, submitted_at=now, snapshot=snap,
+            commitment_signed_at=now if ep.review_mode == "commitment" else None,
+            reviewed_at=now if status == Status.APPROVED else None)
+        if not moved:
+            return (await Application.get(id=app.id)).status  # already submitted: the first click won
+        took = await Site.filter(id=app.site_id, taken__lt=F("capacity")).update(taken=F("taken") + 1)
+        if not took:
+            raise SubmitError("该报名点已满，请返回“报名信息填写”选择其他报名点")  # rolls the status back too
+    return status
