@@ -59,3 +59,36 @@ async def submit(app: Application, ep: ExamProvince, account, now, *, commitment
         if not took:
             raise SubmitError("该报名点已满，请返回“报名信息填写”选择其他报名点")  # rolls the status back too
     return status
+
+
+HOLDS_PLACE = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED)
+
+
+async def withdraw(app: Application) -> bool:
+    """重新报名: the application is kept as 已撤销 (never deleted), its site place is freed. Not after payment.
+
+    The status condition makes it happen once; the place is given back only if this application held one.
+    """
+    async with in_transaction():
+        current = await Application.get(id=app.id)
+        if current.status in (Status.PAID, Status.WITHDRAWN):
+            return False
+        moved = await Application.filter(id=app.id, status=current.status).update(status=Status.WITHDRAWN,
+                                                                                   active_key=None)
+        if not moved:
+            return False
+        if current.status in HOLDS_PLACE and current.site_id:
+            await Site.filter(id=current.site_id, taken__gt=0).update(taken=F("taken") - 1)
+    return True
+
+
+async def reopen_rejected(app: Application) -> bool:
+    """A rejected application goes back to the candidate to correct: its place is freed until 提交 again."""
+    async with in_transaction():
+        moved = await Application.filter(id=app.id, status=Status.REJECTED).update(
+            status=Status.DRAFT, submitted_at=None, resubmitted=True, personal={**app.personal, "materials_done": False})
+        if not moved:
+            return False
+        if app.site_id:
+            await Site.filter(id=app.site_id, taken__gt=0).update(taken=F("taken") - 1)
+    return True

@@ -489,6 +489,31 @@ async def result(request: Request):
     return render(request, "wizard/result.html", ctx_for(app, ep, "result"))
 
 
+# ------------------------------------------------------------------ 重新报名 and correcting a rejection
+
+
+async def restart(request: Request):
+    """重新报名 (top right, with a confirmation page): withdraws the application and starts again."""
+    account = await candidate(request)
+    app, ep = await own_application(request, account)
+    if request.method == "GET":
+        if app.status in (Status.PAID, Status.WITHDRAWN):
+            return redirect(request, "/exams")
+        return render(request, "wizard/restart.html", ctx_for(app, ep, wizard.first_incomplete(app, ep).id))
+    if not await submission.withdraw(app):
+        return render(request, "wizard/restart.html", ctx_for(app, ep, "result", refused=True), status=409)
+    return redirect(request, "/exams?restarted=1")
+
+
+async def revise(request: Request):
+    """修改后重新提交: a rejected application returns to the wizard; the reviewers will see 重新提交."""
+    account = await candidate(request)
+    app, ep = await own_application(request, account)
+    if not await submission.reopen_rejected(app):
+        return redirect(request, step_url(app, "result"))
+    return redirect(request, step_url(app, "info"))
+
+
 routes = [
     Route("/exams", exams, name="exams"),
     Route("/exams/{exam_id:int}/enter", enter, methods=["POST"], name="exam_enter"),
@@ -509,4 +534,6 @@ routes = [
           name="step_material_delete"),
     Route("/apply/{app_id:int}/confirm", confirm, methods=["GET", "POST"], name="step_confirm"),
     Route("/apply/{app_id:int}/result", result, name="step_result"),
+    Route("/apply/{app_id:int}/restart", restart, methods=["GET", "POST"], name="restart"),
+    Route("/apply/{app_id:int}/revise", revise, methods=["POST"], name="revise"),
 ]

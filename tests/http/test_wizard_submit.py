@@ -162,3 +162,57 @@ async def test_another_candidates_material_is_404(client, other_client, demo):
     await realname.mark_verified(b.id, "alipay", now())
     assert (await other_client.get(f"/files/{row.stored}")).status_code == 404
     assert (await post(other_client, f"/apply/{app_id}/materials/{row.id}/delete")).status_code == 404
+
+
+async def submitted(client):
+    _, app_id, site = await at_step(client)
+    await post(client, f"/apply/{app_id}/materials")
+    assert (await post(client, f"/apply/{app_id}/confirm")).status_code == 303
+    return app_id, site
+
+
+async def test_restart_withdraws_keeps_the_row_and_frees_the_place(client, demo):
+    app_id, site = await submitted(client)
+    taken = (await Site.get(id=site.id)).taken
+    page = await client.get(f"/apply/{app_id}/restart")
+    assert "确定要重新报名吗" in page.text
+    r = await post(client, f"/apply/{app_id}/restart")
+    assert r.status_code == 303 and r.headers["location"] == "/exams?restarted=1"
+    old = await Application.get(id=app_id)
+    assert old.status == "withdrawn" and old.active_key is None
+    assert (await Site.get(id=site.id)).taken == taken - 1
+    # 进入 starts a new application at 选择省份.
+    from models.exams import Exam
+    exam = await Exam.get(code="demo-chuji")
+    r = await post(client, f"/exams/{exam.id}/enter")
+    assert r.headers["location"].endswith("/province") and f"/apply/{app_id}/" not in r.headers["location"]
+    assert await Application.all().count() == 2
+    # Withdrawing twice changes nothing more.
+    await post(client, f"/apply/{app_id}/restart")
+    assert (await Site.get(id=site.id)).taken == taken - 1
+
+
+async def test_restart_is_refused_after_payment(client, demo):
+    app_id, _ = await submitted(client)
+    await Application.filter(id=app_id).update(status="paid")
+    page = await client.get(f"/apply/{app_id}/result")
+    assert 'id="restart"' not in page.text
+    r = await post(client, f"/apply/{app_id}/restart")
+    assert r.status_code == 409 and "已缴费" in r.text
+    assert (await Application.get(id=app_id)).status == "paid"
+
+
+async def test_a_rejected_application_is_corrected_and_submitted_again(client, demo):
+    app_id, site = await submitted(client)
+    taken = (await Site.get(id=site.id)).taken
+    await Application.filter(id=app_id).update(status="rejected", review_reason="照片不符合要求")
+    page = await client.get(f"/apply/{app_id}/result")
+    assert "审核未通过" in page.text and "照片不符合要求" in page.text and "修改后重新提交" in page.text
+    r = await post(client, f"/apply/{app_id}/revise")
+    assert r.headers["location"] == f"/apply/{app_id}/info"
+    assert (await Site.get(id=site.id)).taken == taken - 1
+    await upload_photo(client, app_id)
+    await post(client, f"/apply/{app_id}/materials")
+    assert (await post(client, f"/apply/{app_id}/confirm")).status_code == 303
+    app = await Application.get(id=app_id)
+    assert app.status == "submitted" and app.resubmitted and (await Site.get(id=site.id)).taken == taken
