@@ -168,7 +168,7 @@ async def work(request: Request):
 
 def _work_ctx(values, errors):
     return {"values": values, "errors": errors, "provinces": PROVINCES,
-            "cities": reference.cities(values.get("employer_province", ""))}
+            "employer_cities": reference.cities(values.get("employer_province", ""))}
 
 
 async def confirm(request: Request):

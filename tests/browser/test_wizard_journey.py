@@ -28,6 +28,17 @@ def verify_and_add_education(page):
     page.wait_for_selector("#educations")
 
 
+def fill_personal(page, email: str):
+    """What 信息采集 did not have (this candidate only entered an education)."""
+    page.select_option("#ethnicity", "汉族")
+    page.select_option("#political_status", "群众")
+    page.fill("#address", "北京市朝阳区建国路1号")
+    page.fill("#postcode", "100020")
+    page.fill("#email", email)
+    page.select_option("#degree", "无")
+    page.check("#no_employer")
+
+
 def finish(page):
     """证明材料上传 (an optional item in 北京 初级) → 信息确认 → 提交 → 审核告知."""
     page.click("button:has-text('下一步')")
@@ -80,13 +91,7 @@ def test_wizard_with_javascript(page):
     page.click("button:has-text('使用此照片')")
     page.wait_for_selector("img.id-photo")
     assert page.locator("#site").input_value() != ""  # the choices survived the photo round trip
-    page.select_option("#ethnicity", "汉族")
-    page.select_option("#political_status", "群众")
-    page.fill("#address", "北京市朝阳区建国路1号")
-    page.fill("#postcode", "100020")
-    page.fill("#email", "swk@example.com")
-    page.select_option("#degree", "无")
-    page.check("#no_employer")
+    fill_personal(page, "swk@example.com")
     page.click("button:has-text('确认无误，下一步')")
     page.wait_for_url(re.compile(r"/materials$"))
     assert page.locator(".guide .g-done", has_text="报名信息填写").count() == 1
@@ -120,13 +125,7 @@ def test_wizard_without_javascript(browser, server_url):
     page.set_input_files("#photo", image("me.jpg", images.photo()))
     page.click("button:has-text('上传照片')")
     page.wait_for_selector("img.id-photo")
-    page.select_option("#ethnicity", "汉族")
-    page.select_option("#political_status", "群众")
-    page.fill("#address", "北京市朝阳区建国路1号")
-    page.fill("#postcode", "100020")
-    page.fill("#email", "zbj@example.com")
-    page.select_option("#degree", "无")
-    page.check("#no_employer")
+    fill_personal(page, "zbj@example.com")
     page.click("button:has-text('确认无误，下一步')")
     page.wait_for_url(re.compile(r"/materials$"))
     finish(page)
