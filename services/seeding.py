@@ -13,7 +13,7 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
-from services import eligibility, reference
+from services import eligibility, photos, reference
 from services.regions import PROVINCES
 
 CN = timezone(timedelta(hours=8))
@@ -65,6 +65,11 @@ def _province_details(p: dict, level: str, today: date, where: str) -> dict:
         if eligibility.CONDITIONS.get(code, (None,))[0] != level:
             raise SeedError(f"{where}: 报考条件 {code} 不是{level}的条件")
     fee = p.get("fee") or {}
+    if p.get("photo"):
+        try:  # a bad photo table must fail here, not at a candidate's upload
+            photos.PhotoRules.from_province(p["photo"])
+        except (TypeError, ValueError) as e:
+            raise SeedError(f"{where}: photo 照片要求不正确（{e}）") from None
     cities, announcements, materials = [], [], []
     for c in p.get("city") or []:
         if not reference.is_city(p["code"], str(c.get("code"))):

@@ -96,3 +96,12 @@ async def test_a_city_of_another_province_is_refused(tmp_path):
     with pytest.raises(seeding.SeedError, match="不属于该省"):
         await seeding.seed(f, date.today())
     assert await Exam.all().count() == 0
+
+
+async def test_a_bad_province_photo_table_is_refused_at_seeding(tmp_path):
+    text = cli.DEMO_FILE.read_text(encoding="utf-8").replace("photo = { min_width = 295", "photo = { min_wdth = 295", 1)
+    assert "min_wdth" in text
+    f = tmp_path / "bad.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(seeding.SeedError, match="照片要求"):
+        await seeding.seed(f, date.today())
