@@ -21,7 +21,7 @@ from services.providers.sms import make_sms_provider
 from services.providers.alipay import make_alipay_provider
 from services.providers.wechat import make_wechat_provider
 from views import accounts, dev, files, home, profile, rarechars, realname, wechat, wizard
-from web import PlumbingMiddleware, Renderer, SqliteReader, template_filters
+from web import SECURITY_HEADERS, PlumbingMiddleware, Renderer, SqliteReader, template_filters
 
 log = logging.getLogger("kjks")
 ROOT = settings_module.ROOT
@@ -89,10 +89,11 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     async def server_error(request: Request, exc: Exception):
         rid = request.scope.get("state", {}).get("request_id", "-")
         log.exception("server error rid=%s %s %s", rid, request.method, request.url.path)
+        # Starlette answers a 500 outside our middleware: the security headers are added here.
         try:
-            return render(request, "errors/500.html", {"request_id": rid}, status=500)
+            return render(request, "errors/500.html", {"request_id": rid}, status=500, headers=SECURITY_HEADERS)
         except Exception:
-            return PlainTextResponse(f"系统繁忙，请稍后再试。请求编号：{rid}", status_code=500)
+            return PlainTextResponse(f"系统繁忙，请稍后再试。请求编号：{rid}", status_code=500, headers=SECURITY_HEADERS)
 
     app = Starlette(
         debug=False,

@@ -41,6 +41,8 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
+SECURITY_HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "x-frame-options": "DENY",
+                    "referrer-policy": "same-origin"}
 
 
 def now() -> datetime:
@@ -111,10 +113,7 @@ class PlumbingMiddleware:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 h = message.setdefault("headers", [])
-                h.append((b"content-security-policy", CSP.encode()))
-                h.append((b"x-content-type-options", b"nosniff"))
-                h.append((b"x-frame-options", b"DENY"))
-                h.append((b"referrer-policy", b"same-origin"))
+                h.extend((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
                 h.append((b"x-request-id", state["request_id"].encode()))
                 new = state.get("set_sid") or state["new_sid"]
                 if new:

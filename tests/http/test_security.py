@@ -99,6 +99,7 @@ async def test_server_error_shows_a_request_id_and_no_stack_trace(app, caplog):
         with caplog.at_level(logging.ERROR, logger="kjks"):
             r = await c.get("/boom")
     assert r.status_code == 500 and "系统繁忙" in r.text
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"] and r.headers["x-content-type-options"] == "nosniff"
     assert "secret internal detail" not in r.text and "Traceback" not in r.text
     rid = r.text.split("<code>")[1].split("</code>")[0]
     assert len(rid) == 12 and any(rid in rec.getMessage() for rec in caplog.records)
