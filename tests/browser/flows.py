@@ -33,3 +33,14 @@ def register(page, seed: int, name: str, phone: str, password: str = "Passw0rd20
     page.click("#register-form button[type=submit] >> text=注册")
     page.wait_for_url(re.compile(r"welcome=1"))
     return id_number
+
+
+def add_education(page, graduated_on: str = "2013-07-01") -> None:
+    """On /profile/education: add a 大学本科 entry and wait for it in the list."""
+    page.select_option("#level", "大学本科")
+    page.fill("#school", "首都经济贸易大学")
+    page.fill("#major", "会计学")
+    page.fill("#graduated_on", graduated_on)
+    page.fill("#certificate_no", "100381" + graduated_on[:4] + "05001234")
+    page.click("button:has-text('添加')")
+    page.wait_for_selector("#educations >> text=首都经济贸易大学")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tests import images
-from tests.browser.flows import register
+from tests.browser.flows import add_education, register
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,13 +28,7 @@ def fill_profile(page):
     page.wait_for_url(re.compile(r"/profile\?saved=basic"))
 
     page.click("#tasks >> text=学历信息")
-    page.select_option("#level", "大学本科")
-    page.fill("#school", "首都经济贸易大学")
-    page.fill("#major", "会计学")
-    page.fill("#graduated_on", "2013-07-01")
-    page.fill("#certificate_no", "100381201305001234")
-    page.click("button:has-text('添加')")
-    page.wait_for_selector("#educations >> text=首都经济贸易大学")
+    add_education(page)
     page.click("text=返回信息采集")
 
     page.click("#tasks >> text=学位信息")

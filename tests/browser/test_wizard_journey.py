@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from tests import images
-from tests.browser.flows import register
+from tests.browser.flows import add_education, register
 from tests.browser.test_profile_journey import image
 
 
@@ -19,13 +19,7 @@ def verify_and_add_education(page):
     page.goto(re.sub(r"^https?://[^/]+", "", page.url))  # the status page moves on once authorised
     page.wait_for_url(re.compile(r"/profile"))
     page.goto("/profile/education")
-    page.select_option("#level", "大学本科")
-    page.fill("#school", "首都经济贸易大学")
-    page.fill("#major", "会计学")
-    page.fill("#graduated_on", "2012-07-01")
-    page.fill("#certificate_no", "100381201205001234")
-    page.click("button:has-text('添加')")
-    page.wait_for_selector("#educations")
+    add_education(page, "2012-07-01")
 
 
 def fill_personal(page, email: str):
