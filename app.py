@@ -1,6 +1,7 @@
 """create_app(settings): the route table (one Mount per area), middleware, lifespan, templates."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -16,11 +17,13 @@ from starlette.templating import Jinja2Templates
 
 import db
 import settings as settings_module
+from services import payment as payment_service
 from services import rarechars as rarechars_service
 from services.providers.sms import make_sms_provider
 from services.providers.alipay import make_alipay_provider
+from services.providers.payment import make_payment_provider
 from services.providers.wechat import make_wechat_provider
-from views import accounts, dev, files, home, profile, rarechars, realname, wechat, wizard
+from views import accounts, dev, files, home, payment, printing, profile, rarechars, realname, review, wechat, wizard
 from web import SECURITY_HEADERS, PlumbingMiddleware, Renderer, SqliteReader, template_filters
 
 log = logging.getLogger("kjks")
@@ -46,9 +49,13 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
             app.state.sqlite_reader = SqliteReader(db.normalize_url(settings.database_url))
         rarechars_service.search(pinyin="yan")  # load the table now, not on the first visitor's search
         gc.freeze()  # what start-up allocated lives for the process: keep it out of every GC pass
+        # Unpaid orders close on time without a separate scheduler; safe with several processes.
+        closer = asyncio.create_task(payment_service.close_expired_forever(settings)) if manage_db else None
         try:
             yield
         finally:
+            if closer:
+                closer.cancel()
             if manage_db:
                 await db.close()
 
@@ -68,11 +75,15 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         *realname.routes,
         *profile.routes,
         *wizard.routes,
+        *payment.routes,
+        *printing.routes,
+        *review.routes,
         Route("/regions/cities", realname.city_options, name="city_options"),
         Route("/files/{name:path}", files.serve, name="file"),
         Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"),
     ]
     if not settings.production:
+        routes.append(Mount("/dev/pay", routes=payment.dev_routes))  # the payment gateway sandbox
         routes.append(Mount("/dev", routes=dev.routes))  # sandbox pages exist only outside production
 
     async def not_found(request: Request, exc: HTTPException):
@@ -107,6 +118,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     app.state.sms = make_sms_provider(settings)
     app.state.wechat = make_wechat_provider(settings)
     app.state.alipay = make_alipay_provider(settings)
+    app.state.payments = make_payment_provider(settings)
     return app
 
 

@@ -10,7 +10,8 @@ import os
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as _migrate
 
-MODEL_MODULES = ["models.accounts", "models.applications", "models.exams", "models.profiles", "models.sandbox"]
+MODEL_MODULES = ["models.accounts", "models.applications", "models.exams", "models.payments", "models.profiles",
+                 "models.reviews", "models.sandbox"]
 
 
 def normalize_url(url: str) -> str:
@@ -62,7 +63,11 @@ async def init(database_url: str) -> None:
 async def migrate(database_url: str) -> None:
     """Apply every migration that has not run yet (idempotent)."""
     _ensure_sqlite_dir(database_url)
-    await _migrate(config=config(database_url))
+    try:
+        await _migrate(config=config(database_url))
+    finally:
+        # The migrator leaves its connections open: aiosqlite's thread would keep the process alive.
+        await Tortoise.close_connections()
 
 
 async def close() -> None:

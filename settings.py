@@ -14,9 +14,14 @@
 | SESSION_IDLE_MINUTES | 30                                     | a session ends after this long without a request |
 | SESSION_MAX_HOURS | 12                                        | and after this long in all |
 | UPLOAD_DIR        | var/uploads                               | where uploads are stored (outside static/) |
+| PAYMENT_PROVIDER  | sandbox                                   | 网上缴费 gateway; sandbox payment pages under /dev/pay/ |
+| PAYMENT_MERCHANT_ID | KJKS-SANDBOX                            | our merchant id at the gateway (checked in every notification) |
+| PAYMENT_KEY       | derived from SECRET_KEY (not production)  | the key that signs the gateway's notifications |
+| ORDER_TIMEOUT_MINUTES | 30                                    | an unpaid order closes after this long (at the latest when 缴费时间 ends) |
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -45,6 +50,10 @@ class Settings:
     session_idle_seconds: int
     session_max_seconds: int
     upload_dir: Path
+    payment_provider: str = "sandbox"
+    payment_merchant_id: str = "KJKS-SANDBOX"
+    payment_key: str = ""
+    order_timeout_seconds: int = 1800
 
     @property
     def production(self) -> bool:
@@ -78,10 +87,11 @@ def load(env: dict | None = None) -> Settings:
         raise SettingsError(f"APP_ENV must be development, test or production, not {app_env!r}")
     host = env.get("HOST", "127.0.0.1")
     port = int(env.get("PORT", "8000"))
+    secret_key = _secret_key(app_env, env)
     s = Settings(
         app_env=app_env,
         database_url=env.get("DATABASE_URL", f"sqlite://{VAR / 'kjks.sqlite3'}"),
-        secret_key=_secret_key(app_env, env),
+        secret_key=secret_key,
         captcha_fixed=env.get("CAPTCHA_FIXED") or None,
         sms_provider=env.get("SMS_PROVIDER", "sandbox"),
         wechat_provider=env.get("WECHAT_PROVIDER", "sandbox"),
@@ -92,10 +102,17 @@ def load(env: dict | None = None) -> Settings:
         session_idle_seconds=int(env.get("SESSION_IDLE_MINUTES", "30")) * 60,
         session_max_seconds=int(env.get("SESSION_MAX_HOURS", "12")) * 3600,
         upload_dir=Path(env.get("UPLOAD_DIR", str(VAR / "uploads"))),
+        payment_provider=env.get("PAYMENT_PROVIDER", "sandbox"),
+        payment_merchant_id=env.get("PAYMENT_MERCHANT_ID", "KJKS-SANDBOX"),
+        payment_key=env.get("PAYMENT_KEY") or ("" if app_env == "production" else
+                                                hashlib.sha256(f"payment:{secret_key}".encode()).hexdigest()),
+        order_timeout_seconds=int(env.get("ORDER_TIMEOUT_MINUTES", "30")) * 60,
     )
     if s.production:
         if s.captcha_fixed:
             raise SettingsError("CAPTCHA_FIXED is for automated tests and is refused in production")
-        if "sandbox" in (s.sms_provider, s.wechat_provider, s.alipay_provider):
+        if not s.payment_key:
+            raise SettingsError("PAYMENT_KEY must be set in production")
+        if "sandbox" in (s.sms_provider, s.wechat_provider, s.alipay_provider, s.payment_provider):
             raise SettingsError("sandbox providers are refused in production; configure real ones")
     return s

@@ -39,11 +39,20 @@ class Application(Model):
     resubmitted = fields.BooleanField(default=False)  # 重新提交 after a rejection
     review_reason = fields.CharField(max_length=200, null=True)
     reviewed_at = fields.DatetimeField(null=True)
+    reviewed_by = fields.CharField(max_length=64, null=True)  # the reviewer's username (or 系统 for 告知承诺)
+    # Copied at submission for the reviewers' queue: its filters and search run on this table alone.
+    city_code = fields.CharField(max_length=8, null=True)
+    cand_name = fields.CharField(max_length=64, null=True)
+    id_last4 = fields.CharField(max_length=4, null=True)
+    photo_flag = fields.CharField(max_length=200, null=True)  # what the automatic photo check found, if anything
+    form_code = fields.CharField(max_length=24, null=True, unique=True)  # 报名表 verification code (/verify/...)
+    paid_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "application"
-        indexes = (("province_id", "status"),)
+        indexes = (("province_id", "status", "submitted_at"), ("province_id", "city_code", "status"),
+                   ("province_id", "id_last4"))
 
 
 class Material(Model):

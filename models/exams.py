@@ -40,6 +40,8 @@ class ExamProvince(Model):
     materials = fields.JSONField(default=list)  # 证明材料: [{"name", "required", "conditions", "types"}]
     photo_rules = fields.JSONField(null=True)  # the province's own photo rules, if any
     admission_ticket = fields.CharField(max_length=100, default="")  # 准考证打印时间
+    reject_reasons = fields.JSONField(default=list)  # the reviewers' 不通过 reason templates
+    photo_check = fields.BooleanField(default=False)  # automatic photo check flags photos for review
 
     class Meta:
         table = "exam_province"

@@ -38,3 +38,25 @@ class AlipayCertification(Model):
 
     class Meta:
         table = "sandbox_alipay_certification"
+
+
+class SandboxPayment(Model):
+    """The sandbox gateway's own record of a payment (modelled on a real gateway's trade): created by the
+    platform's create-payment call, paid or cancelled on /dev/pay, queried and closed by the platform."""
+
+    trade_no = fields.CharField(max_length=64, primary_key=True)
+    merchant_id = fields.CharField(max_length=32)
+    platform = fields.CharField(max_length=16)
+    out_trade_no = fields.CharField(max_length=32, db_index=True)  # our order number
+    amount_fen = fields.IntField()
+    subject = fields.CharField(max_length=200)
+    notify_url = fields.CharField(max_length=255)
+    return_url = fields.CharField(max_length=255)
+    status = fields.CharField(max_length=16, default="pending")  # pending / paid / cancelled / closed
+    created_at = fields.DatetimeField()
+    paid_at = fields.DatetimeField(null=True)
+    notify_attempts = fields.IntField(default=0)
+    notified_at = fields.DatetimeField(null=True)  # when the platform answered success
+
+    class Meta:
+        table = "sandbox_payment"

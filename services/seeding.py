@@ -97,10 +97,17 @@ def _province_details(p: dict, level: str, today: date, where: str) -> dict:
             "fee_per_subject_fen": fen(fee.get("per_subject", 0), where),
             "platforms": list(p.get("platforms") or []), "conditions": conditions, "materials": materials,
             "photo_rules": p.get("photo"), "admission_ticket": p.get("admission_ticket", ""),
+            "reject_reasons": list(p.get("reject_reasons") or DEFAULT_REJECT_REASONS),
+            "photo_check": bool(p.get("photo_check", False)),
         },
         "cities": cities,
         "announcements": announcements,
     }
+
+
+# The reviewers' 不通过 reason templates where a province lists none of its own.
+DEFAULT_REJECT_REASONS = ["照片不符合要求", "证明材料不清晰", "不符合报考条件", "学历信息与证明材料不一致",
+                          "工作单位信息不完整"]
 
 
 def _window(p: dict, key: str, today: date, where: str) -> tuple[datetime, datetime]:

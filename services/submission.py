@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models.applications import Application, Material, Status
 from models.exams import ExamProvince, Site
+from models.reviews import ReviewLog
 from services import eligibility, registration
 from services.regions import PROVINCES
 
@@ -48,23 +49,37 @@ async def submit(app: Application, ep: ExamProvince, account, now, *, commitment
     snap = await snapshot(app, ep, account)
     # 告知承诺: no manual review, the application is approved at once.
     status = Status.APPROVED if ep.review_mode == "commitment" else Status.SUBMITTED
+    city = await Site.get(id=app.site_id).values_list("city__code", flat=True)
     async with in_transaction():
         moved = await Application.filter(id=app.id, status=Status.DRAFT).update(
             status=status, submitted_at=now, snapshot=snap,
             commitment_signed_at=now if ep.review_mode == "commitment" else None,
-            reviewed_at=now if status == Status.APPROVED else None)
+            reviewed_at=now if status == Status.APPROVED else None,
+            reviewed_by="系统" if status == Status.APPROVED else None, review_reason=None,
+            city_code=city, cand_name=account.name, id_last4=account.id_number[-4:])
         if not moved:
             return (await Application.get(id=app.id)).status  # already submitted: the first click won
         took = await Site.filter(id=app.site_id, taken__lt=F("capacity")).update(taken=F("taken") + 1)
         if not took:
             raise SubmitError("该报名点已满，请返回“报名信息填写”选择其他报名点")  # rolls the status back too
+        await log_event(app.id, "resubmit" if app.resubmitted else "submit", Status.DRAFT, Status.SUBMITTED, now)
+        if status == Status.APPROVED:
+            await log_event(app.id, "approve", Status.SUBMITTED, Status.APPROVED, now, actor="系统",
+                            reason="告知承诺")
     return status
+
+
+async def log_event(app_id: int, action: str, from_status: str | None, to_status: str, at, *, actor: str = "考生",
+                    reviewer_id: int | None = None, reason: str | None = None) -> None:
+    """Append to the review log (never updated): the detail view shows it as the application's history."""
+    await ReviewLog.create(application_id=app_id, action=action, from_status=from_status, to_status=to_status,
+                           at=at, actor=actor, reviewer_id=reviewer_id, reason=reason)
 
 
 HOLDS_PLACE = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED)
 
 
-async def withdraw(app: Application) -> bool:
+async def withdraw(app: Application, now) -> bool:
     """重新报名: the application is kept as 已撤销 (never deleted), its site place is freed. Not after payment.
 
     The status condition makes it happen once; the place is given back only if this application held one.
@@ -79,6 +94,8 @@ async def withdraw(app: Application) -> bool:
             return False
         if current.status in HOLDS_PLACE and current.site_id:
             await Site.filter(id=current.site_id, taken__gt=0).update(taken=F("taken") - 1)
+        if current.status != Status.DRAFT:
+            await log_event(app.id, "withdraw", current.status, Status.WITHDRAWN, now)
     return True
 
 

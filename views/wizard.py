@@ -500,7 +500,7 @@ async def restart(request: Request):
         if app.status in (Status.PAID, Status.WITHDRAWN):
             return redirect(request, "/exams")
         return render(request, "wizard/restart.html", ctx_for(app, ep, wizard.first_incomplete(app, ep).id))
-    if not await submission.withdraw(app):
+    if not await submission.withdraw(app, now()):
         return render(request, "wizard/restart.html", ctx_for(app, ep, "result", refused=True), status=409)
     return redirect(request, "/exams?restarted=1")
 

@@ -53,10 +53,13 @@ async def test_security_headers_and_cookie_flags(client):
     assert "<script>" not in r.text.replace("<script src=", "")  # no inline script anywhere
 
 
+REAL_PROVIDERS = {"SMS_PROVIDER": "real", "WECHAT_PROVIDER": "real", "ALIPAY_PROVIDER": "real",
+                  "PAYMENT_PROVIDER": "real", "PAYMENT_KEY": "k" * 32}
+
+
 async def test_secure_cookie_in_production():
     import settings as settings_module
-    s = settings_module.load({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "SMS_PROVIDER": "real",
-                              "WECHAT_PROVIDER": "real", "ALIPAY_PROVIDER": "real"})
+    s = settings_module.load({**REAL_PROVIDERS, "APP_ENV": "production", "SECRET_KEY": "x" * 40})
     assert s.cookie_secure
 
 
@@ -68,8 +71,13 @@ async def test_production_refuses_sandboxes_fixed_captcha_and_missing_secret():
     with pytest.raises(settings_module.SettingsError):
         settings_module.load({"APP_ENV": "production", "SECRET_KEY": "x" * 40})  # sandbox providers
     with pytest.raises(settings_module.SettingsError):
-        settings_module.load({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "SMS_PROVIDER": "real",
-                              "WECHAT_PROVIDER": "real", "ALIPAY_PROVIDER": "real", "CAPTCHA_FIXED": "AAAA"})
+        settings_module.load({**REAL_PROVIDERS, "APP_ENV": "production", "SECRET_KEY": "x" * 40,
+                              "CAPTCHA_FIXED": "AAAA"})
+    for sandbox in ("SMS_PROVIDER", "WECHAT_PROVIDER", "ALIPAY_PROVIDER", "PAYMENT_PROVIDER"):
+        with pytest.raises(settings_module.SettingsError):
+            settings_module.load({**REAL_PROVIDERS, sandbox: "sandbox", "APP_ENV": "production", "SECRET_KEY": "x" * 40})
+    with pytest.raises(settings_module.SettingsError):  # the gateway's signing key has no default in production
+        settings_module.load({**REAL_PROVIDERS, "PAYMENT_KEY": "", "APP_ENV": "production", "SECRET_KEY": "x" * 40})
 
 
 async def test_app_refuses_sandbox_providers_in_production(settings):
