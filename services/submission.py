@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models.applications import Application, Material, Status
 from models.exams import ExamProvince, Site
+from models.payments import Order, OrderStatus
 from models.reviews import ReviewLog
 from services import eligibility, registration
 from services.regions import PROVINCES
@@ -42,10 +43,25 @@ async def snapshot(app: Application, ep: ExamProvince, account) -> dict:
     }
 
 
-async def submit(app: Application, ep: ExamProvince, account, now, *, commitment: bool) -> str:
+async def photo_flag_of(app: Application, ep: ExamProvince, upload_dir) -> str | None:
+    """The automatic photo check where the province uses it: a flag for the reviewers, never a refusal."""
+    if not (ep.photo_check and app.photo and upload_dir):
+        return None
+    import anyio.to_thread
+
+    from services import photo_check, uploads
+    try:
+        data = uploads.path_of(upload_dir, app.photo).read_bytes()
+    except (uploads.UploadError, OSError):
+        return None
+    return await anyio.to_thread.run_sync(photo_check.check, data)
+
+
+async def submit(app: Application, ep: ExamProvince, account, now, *, commitment: bool, upload_dir=None) -> str:
     """Submit the draft. Returns the new status; raises SubmitError with the message for the page."""
     if ep.review_mode == "commitment" and not commitment:
         raise SubmitError("请阅读并勾选告知承诺")
+    flag = await photo_flag_of(app, ep, upload_dir)
     snap = await snapshot(app, ep, account)
     # 告知承诺: no manual review, the application is approved at once.
     status = Status.APPROVED if ep.review_mode == "commitment" else Status.SUBMITTED
@@ -56,7 +72,7 @@ async def submit(app: Application, ep: ExamProvince, account, now, *, commitment
             commitment_signed_at=now if ep.review_mode == "commitment" else None,
             reviewed_at=now if status == Status.APPROVED else None,
             reviewed_by="系统" if status == Status.APPROVED else None, review_reason=None,
-            city_code=city, cand_name=account.name, id_last4=account.id_number[-4:])
+            city_code=city, cand_name=account.name, id_last4=account.id_number[-4:], photo_flag=flag)
         if not moved:
             return (await Application.get(id=app.id)).status  # already submitted: the first click won
         took = await Site.filter(id=app.site_id, taken__lt=F("capacity")).update(taken=F("taken") + 1)
@@ -96,6 +112,9 @@ async def withdraw(app: Application, now) -> bool:
             await Site.filter(id=current.site_id, taken__gt=0).update(taken=F("taken") - 1)
         if current.status != Status.DRAFT:
             await log_event(app.id, "withdraw", current.status, Status.WITHDRAWN, now)
+        # An open order of a withdrawn application must not be payable any more.
+        await Order.filter(open_key=app.id, status=OrderStatus.OPEN).update(status=OrderStatus.CLOSED, open_key=None,
+                                                                            closed_at=now)
     return True
 
 

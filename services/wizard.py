@@ -32,6 +32,7 @@ STEPS: list[Step] = [
          lambda a, ep: ep is None or bool(ep.materials)),
     Step("confirm", "信息确认", lambda a: a.submitted_at is not None),
     Step("result", "审核告知", lambda a: a.status in (Status.APPROVED, Status.PAID)),
+    Step("pay", "网上缴费", lambda a: a.status == Status.PAID),  # views/payment.py
 ]
 BY_ID = {s.id: s for s in STEPS}
 
@@ -41,6 +42,8 @@ def steps_for(app: Application, ep: ExamProvince | None) -> list[Step]:
 
 
 def first_incomplete(app: Application, ep: ExamProvince | None) -> Step:
+    if app.status in (Status.APPROVED, Status.PAID):  # approved: 网上缴费 (and 报名成功 there once paid)
+        return BY_ID["pay"]
     if app.status != Status.DRAFT:  # after submission only the review notice is left
         return BY_ID["result"]
     for step in steps_for(app, ep):
@@ -56,8 +59,8 @@ def allowed(app: Application, ep: ExamProvince | None, step_id: str) -> bool:
     ids = [s.id for s in steps_for(app, ep)]
     if step_id not in ids:
         return False
-    if step_id == "result":
-        return current.id == "result"
+    if step_id in ("result", "pay"):
+        return current.id == step_id or (step_id == "result" and current.id == "pay")
     return app.status == Status.DRAFT and ids.index(step_id) <= ids.index(current.id)
 
 
