@@ -135,24 +135,17 @@ def test_every_offered_char_is_in_the_web_subset():
         assert rarechars.webfont_covers(c.char), c
 
 
-def test_pdf_with_reportlab_embeds_rare_chars(tmp_path, monkeypatch):
+def test_pdf_with_reportlab_embeds_rare_chars(tmp_path):
     from pypdf import PdfReader
     from reportlab.pdfbase import pdfmetrics, ttfonts
     from reportlab.pdfgen import canvas
 
-    # reportlab 5.1 writes the ToUnicode entry of U+20000 as <20000> instead of UTF-16 <D840DC00>, so
-    # the glyph draws but copy/paste and text extraction lose it; the PDF code needs this same fix.
-    def to_unicode_cmap(fontname, subset, _orig=ttfonts.makeToUnicodeCMap):
-        lines = _orig(fontname, [0] * len(subset)).split("\n")
-        end = lines.index("endbfchar")
-        lines[end - len(subset):end] = ["<%02X> <%s>" % (i, chr(cp).encode("utf-16-be").hex().upper())
-                                        for i, cp in enumerate(subset)]
-        return "\n".join(lines)
+    # reportlab 5.1 writes the ToUnicode entry of U+20000 as <20000> instead of UTF-16 <D840DC00>, so the glyph
+    # draws but copy/paste and text extraction lose it; services.form_pdf fixes that when it is imported.
+    from services import form_pdf
 
-    monkeypatch.setattr(ttfonts, "makeToUnicodeCMap", to_unicode_cmap)
-    for name, path in rarechars.pdf_fonts():
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(ttfonts.TTFont(name, str(path)))
+    assert ttfonts.makeToUnicodeCMap is form_pdf._to_unicode_cmap
+    form_pdf.register_fonts()
     text = "张䶮𠀀𫟷鿏𱗋" + search(pinyin="shu", strokes=20)[0].char
     assert len({rarechars.font_for_char(ch) for ch in text}) == len(rarechars.pdf_fonts())  # all fonts used
     out = tmp_path / "form.pdf"

@@ -1,0 +1,67 @@
+"""services.bundle: the reviewers' 材料包 (form + every proof material, a bookmark per item)."""
+import io
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+from services import bundle, uploads
+from tests import images
+from tests.unit.test_form_pdf import build, text_of
+
+
+def pdf_pages(n: int, *, with_action=False) -> bytes:
+    w = PdfWriter()
+    for _ in range(n):
+        page = w.add_blank_page(width=300, height=400)
+        if with_action:
+            js = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                                   NameObject("/JS"): TextStringObject("app.alert(1)")})
+            page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): js})
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+def stored(tmp_path, data: bytes, ext: str) -> str:
+    return uploads.store(tmp_path, "material", data, ext)
+
+
+def outline(reader: PdfReader) -> list[tuple[str, int]]:
+    return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+
+
+def test_bundle_is_the_form_then_each_material_with_a_bookmark_where_it_starts(tmp_path):
+    form = build()
+    materials = [
+        {"item": "学历证书", "stored": stored(tmp_path, pdf_pages(2), ".pdf"), "kind": "pdf", "pages": 2},
+        {"item": "会计工作年限证明", "stored": stored(tmp_path, images.jpeg(1600, 1200), ".jpg"), "kind": "jpg", "pages": 1},
+        {"item": "身份证明", "stored": stored(tmp_path, images.png(300, 900), ".png"), "kind": "png", "pages": 1},
+    ]
+    reader = PdfReader(io.BytesIO(bundle.assemble(form, materials, tmp_path)))
+    assert len(reader.pages) == 1 + 2 + 1 + 1
+    assert outline(reader) == [("报名表", 0), ("学历证书", 1), ("会计工作年限证明", 3), ("身份证明", 4)]
+    assert reader.root_object["/PageMode"] == "/UseOutlines"
+    assert "报名表" in text_of(form) and "报名表" in "".join(reader.pages[0].extract_text().split())
+    assert [round(float(reader.pages[i].mediabox.width)) for i in (1, 2)] == [300, 300]  # PDF pages as they are
+    for i, (w, h) in ((3, (1600, 1200)), (4, (300, 900))):  # images on A4, scaled to fit, titled
+        page = reader.pages[i]
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+        assert page.images[0].image.size == (w, h)
+        assert "证明材料" in page.extract_text()
+
+
+def test_a_missing_or_damaged_file_gets_a_page_saying_so(tmp_path):
+    materials = [{"item": "学历证书", "stored": "material/" + "0" * 32 + ".pdf", "kind": "pdf", "pages": 1},
+                 {"item": "学位证书", "stored": stored(tmp_path, b"%PDF-1.4 garbage", ".pdf"), "kind": "pdf", "pages": 1},
+                 {"item": "其他", "stored": "../../etc/passwd", "kind": "jpg", "pages": 1}]
+    reader = PdfReader(io.BytesIO(bundle.assemble(build(), materials, tmp_path)))
+    assert len(reader.pages) == 4
+    assert [t for t, _ in outline(reader)] == ["报名表", "学历证书", "学位证书", "其他"]
+    for page in reader.pages[1:]:
+        assert "该文件缺失或无法读取" in "".join(page.extract_text().split())
+
+
+def test_page_actions_of_an_uploaded_pdf_are_not_carried_into_the_bundle(tmp_path):
+    materials = [{"item": "学历证书", "stored": stored(tmp_path, pdf_pages(1, with_action=True), ".pdf"), "kind": "pdf"}]
+    data = bundle.assemble(build(), materials, tmp_path)
+    assert b"JavaScript" not in data and "/AA" not in PdfReader(io.BytesIO(data)).pages[1]
