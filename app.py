@@ -18,6 +18,7 @@ from starlette.templating import Jinja2Templates
 
 import db
 import settings as settings_module
+from services import examdata
 from services import form_pdf as form_pdf_service
 from services import payment as payment_service
 from services import rarechars as rarechars_service
@@ -49,6 +50,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
             await db.init(settings.database_url)
         if settings.database_url.startswith("sqlite://"):
             app.state.sqlite_reader = SqliteReader(db.normalize_url(settings.database_url))
+            examdata.reader = app.state.sqlite_reader
         rarechars_service.search(pinyin="yan")  # load the table now, not on the first visitor's search
         await anyio.to_thread.run_sync(form_pdf_service.register_fonts)  # not on the first 报名表打印
         gc.freeze()  # what start-up allocated lives for the process: keep it out of every GC pass

@@ -29,16 +29,6 @@ def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-async def cities_with_sites(ep: ExamProvince) -> list[ExamCity]:
-    return await ExamCity.filter(exam_province_id=ep.id).order_by("code")
-
-
-async def sites_of(ep: ExamProvince, city_id: int | None) -> list[Site]:
-    if not city_id:
-        return []
-    return await Site.filter(city_id=city_id, city__exam_province_id=ep.id).order_by("id")
-
-
 async def personal_from_record(account) -> dict:
     """The starting values: 信息采集 as it stands (the highest education)."""
     profile = await Profile.get_or_none(account_id=account.id)

@@ -13,7 +13,7 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
-from services import eligibility, photos, reference
+from services import eligibility, examdata, photos, reference
 from services.regions import PROVINCES
 
 CN = timezone(timedelta(hours=8))
@@ -192,4 +192,5 @@ async def seed(path: Path, today: date) -> dict[str, int]:
                     bump(created, changed)
                     for site in sites:
                         bump(*(await _upsert(Site, {"city_id": city.id, "name": site["name"]}, site))[1:])
+    examdata.clear()  # this process sees the new data at once, others within examdata.ttl
     return counts

@@ -19,9 +19,12 @@ from tortoise import connections  # noqa: E402
 
 import db  # noqa: E402
 import settings as settings_module  # noqa: E402
-from services import passwords  # noqa: E402
+from services import examdata, passwords  # noqa: E402
 
 passwords.use_fast_hashing_for_tests()
+# Tests change exam rows directly and look at the next page at once: no cache here
+# (tests/unit/test_examdata.py checks the cache itself).
+examdata.ttl = 0
 
 CAPTCHA = os.environ["CAPTCHA_FIXED"]
 _TMP = tempfile.mkdtemp(prefix="kjks-test-")
@@ -86,6 +89,7 @@ def app(settings):
     if DATABASE_URL.startswith("sqlite://"):
         # As in production on SQLite: session lookups read through the direct read-only connection.
         app.state.sqlite_reader = SqliteReader(db.normalize_url(DATABASE_URL))
+        examdata.reader = app.state.sqlite_reader
     return app
 
 

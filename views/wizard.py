@@ -17,11 +17,11 @@ from tortoise.exceptions import IntegrityError
 from models.applications import Application, Material, Status
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
 from models.profiles import Education, Profile
-from services import eligibility, photos, realname, reference, registration, submission, uploads, wizard
+from services import eligibility, examdata, photos, realname, reference, registration, submission, uploads, wizard
 from services import materials as materials_rules
 from services import profile as record_rules
 from services.regions import PROVINCES
-from web import Form, login_required, now, redirect, render
+from web import Form, login_required, now, read_models, redirect, render
 
 CN = timezone(timedelta(hours=8))
 
@@ -35,11 +35,16 @@ async def candidate(request: Request):
 
 
 async def own_application(request: Request, account) -> tuple[Application, ExamProvince | None]:
-    app = await Application.get_or_none(id=request.path_params["app_id"], account_id=account.id).select_related(
-        "exam")
-    if app is None:
+    try:
+        app_id = int(request.path_params["app_id"])
+    except ValueError:
+        raise HTTPException(404) from None
+    found = await read_models(request, Application, '"id" = ? AND "account_id" = ?', (app_id, account.id))
+    if not found:
         raise HTTPException(404)
-    ep = await ExamProvince.get_or_none(id=app.province_id) if app.province_id else None
+    app = found[0]
+    app.exam = await examdata.exam(app.exam_id)
+    ep = await examdata.province(app.province_id) if app.province_id else None
     return app, ep
 
 
@@ -229,14 +234,13 @@ async def _start_personal(account, app: Application, upload_dir) -> Application:
 
 
 async def _info_ctx(app, ep, values: dict, errors: dict, city_id=None, site_id=None, subjects=None, photo_note=""):
-    cities = await registration.cities_with_sites(ep)
+    cities = await examdata.cities(ep.id)
     if city_id is None and app.site_id:
-        site = await Site.get(id=app.site_id)
-        city_id = site.city_id
+        city_id = await examdata.site_city(app.site_id)
     chosen_subjects = app.subjects if subjects is None else subjects
     fewest, most = registration.subject_rule(app.exam)
     return ctx_for(app, ep, "info", cities=cities, city_id=city_id, site_id=site_id or app.site_id,
-                   sites=await registration.sites_of(ep, city_id), subjects=chosen_subjects,
+                   sites=await examdata.sites(ep.id, city_id), subjects=chosen_subjects,
                    fee=registration.yuan(registration.fee_fen(ep, chosen_subjects)), fewest=fewest, most=most,
                    values=values, errors=errors, ethnic_groups=reference.ETHNIC_GROUPS,
                    political=reference.POLITICAL_STATUS, levels=reference.EDUCATION_LEVELS, degrees=reference.DEGREES,
@@ -310,7 +314,7 @@ async def info(request: Request):
 async def site_options(request: Request):
     """The 报名点 list that follows the 报考地市 (htmx); a full site shows 已满 and cannot be chosen."""
     account, app, ep = await gate(request, "info")
-    sites = await registration.sites_of(ep, _int(request.query_params.get("city")))
+    sites = await examdata.sites(ep.id, _int(request.query_params.get("city")))
     return render(request, "site_select.html", {"sites": sites, "site_id": app.site_id})
 
 
