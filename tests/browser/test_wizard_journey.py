@@ -79,9 +79,19 @@ def test_wizard_with_javascript(page):
     page.check("input[value='经济法基础']")
     page.wait_for_selector("#fee:has-text('¥112.00')")  # live fee total
 
-    page.set_input_files("#photo", image("me.jpg", images.jpeg(1200, 1600, quality=92)))
+    # A slow line (DevTools throttling of uploads) so that htmx's progress events can be seen driving the bar.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
+                                                  "uploadThroughput": 200_000})
+    page.set_input_files("#photo", image("me.jpg", images.jpeg(1800, 2400, quality=97)))  # ~1.8 MB
     page.click("button:has-text('上传照片')")
-    page.wait_for_selector("figure.preview")
+    page.wait_for_selector("#upload-progress:not([hidden])")
+    assert 0 < float(page.eval_on_selector("#upload-progress", "e => e.value")) <= 100
+    assert page.locator("figure.preview").count() == 0  # seen while the upload was still under way
+    page.wait_for_selector("figure.preview", timeout=30_000)
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
     page.click("button:has-text('使用此照片')")
     page.wait_for_selector("img.id-photo")
     assert page.locator("#site").input_value() != ""  # the choices survived the photo round trip
