@@ -77,6 +77,15 @@ def cmd_reviewer_add(settings, args):
     if args.province not in PROVINCES:
         print(f"未知的省份代码 {args.province}；可用：{', '.join(PROVINCES)}", file=sys.stderr)
         return 2
+    if args.city:
+        # The scope compares city codes (Application.city_code): accept 海淀区 or 110108, store the code.
+        from services import reference
+        by_name = {name: code for code, name in reference.cities(args.province)}
+        city = args.city if reference.is_city(args.province, args.city) else by_name.get(args.city)
+        if city is None:
+            print(f"{PROVINCES[args.province]}没有地市 {args.city}", file=sys.stderr)
+            return 2
+        args.city = city
     printed = False
     password = args.password
     if not password and sys.stdin.isatty():
@@ -91,7 +100,7 @@ def cmd_reviewer_add(settings, args):
     if not created:
         print(f"审核人员 {args.username} 已存在，未做修改", file=sys.stderr)
         return 1
-    scope = PROVINCES[args.province] + (f" {args.city}" if args.city else "")
+    scope = PROVINCES[args.province] + (f" {args.city}" if args.city else "")  # the city as its code
     print(f"已创建审核人员 {args.username}（{scope}）")
     if printed:
         print(f"初始密码（只显示这一次）：{password}")

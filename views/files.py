@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from models.applications import Application, Material
 from models.profiles import Profile, RealnameRequest
 from services import uploads
+from services.review import reviewer_may_see
 from web import current_session
 
 log = logging.getLogger("kjks")
@@ -29,9 +30,7 @@ async def may_see(session, name: str) -> bool:
             return True
         return await Material.filter(stored=name, application__account_id=session.account_id).exists()
     if session.reviewer_id:
-        r = session.reviewer
-        scope = Q(province_code=r.province_code) & (Q(city_code=r.city) if r.city else Q())
-        return await RealnameRequest.filter(scope & (Q(front=name) | Q(back=name) | Q(handheld=name))).exists()
+        return await reviewer_may_see(session.reviewer, name)
     return False
 
 
@@ -41,14 +40,23 @@ async def serve(request: Request):
     if not await may_see(session, name):
         log.info("file refused %s rid=%s", name, request.state.request_id)
         raise HTTPException(404)
+    return file_response(request.app.state.settings, name)
+
+
+def file_response(settings, name: str, *, pdf_inline: bool = False) -> FileResponse:
+    """An upload by its stored name. PDFs are stored as uploaded (they may carry scripts): downloaded, or shown
+    inline only in a CSP sandbox, so that no script of theirs runs in our origin."""
     try:
-        path = uploads.path_of(request.app.state.settings.upload_dir, name)
+        path = uploads.path_of(settings.upload_dir, name)
     except (uploads.UploadError, FileNotFoundError):
         raise HTTPException(404) from None
     if not path.exists():
         raise HTTPException(404)
     media = {"png": "image/png", "pdf": "application/pdf"}.get(name.rsplit(".", 1)[-1], "image/jpeg")
-    # PDFs are stored as uploaded (they may carry scripts): download them, never render them in our origin.
-    disposition = "attachment" if media == "application/pdf" else "inline"
-    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, no-store",
-                                                         "Content-Disposition": disposition})
+    headers = {"Cache-Control": "private, no-store", "Content-Disposition": "inline"}
+    if media == "application/pdf":
+        if pdf_inline:
+            headers["Content-Security-Policy"] = "sandbox"
+        else:
+            headers["Content-Disposition"] = "attachment"
+    return FileResponse(path, media_type=media, headers=headers)

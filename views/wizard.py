@@ -478,7 +478,8 @@ async def confirm(request: Request):
         return render(request, "wizard/confirm.html", await _confirm_ctx(account, app, ep))
     form = Form(await request.form())
     try:
-        await submission.submit(app, ep, account, now(), commitment=form.get("commitment") == "1")
+        await submission.submit(app, ep, account, now(), commitment=form.get("commitment") == "1",
+                                    upload_dir=request.app.state.settings.upload_dir)
     except submission.SubmitError as e:
         ctx = await _confirm_ctx(account, app, ep, {"submit": str(e)})
         return render(request, "wizard/confirm.html", ctx, status=422)

@@ -1,0 +1,270 @@
+"""审核: the reviewers' board at /review (login, queue, detail, 通过/不通过, 实名认证, 照片复核, 导出, 统计).
+
+Every handler but the login page goes through `reviewer_scope`: a candidate session gets 403, and anything
+outside the reviewer's scope is 404 (and logged), whether listed, opened, decided or exported.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode, urlsplit
+
+from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from models.accounts import Reviewer
+from models.exams import ExamProvince
+from models.reviews import ReviewLog
+from services import accounts as ops
+from services import bundle, captcha, realname
+from services import review as svc
+from views.files import file_response
+from web import Form, client_ip, current_session, end_session, is_fragment_request, now, redirect, render, start_session
+
+log = logging.getLogger("kjks")
+LEVELS = ("初级", "中级", "高级")
+
+
+async def reviewer_scope(request: Request) -> svc.Scope:
+    session = await current_session(request)
+    if session is not None and session.account_id:
+        raise HTTPException(403, "审核功能仅限审核人员使用")
+    if session is None or not session.reviewer_id:
+        raise HTTPException(303, headers={"Location": "/review"})
+    return await svc.scope_of(session.reviewer)
+
+
+def out_of_scope(request: Request, what: str) -> HTTPException:
+    log.warning("review scope refused %s %s rid=%s", what, request.url.path, request.state.request_id)
+    return HTTPException(404)
+
+
+async def application_in_scope(request: Request, scope: svc.Scope):
+    app = await svc.in_scope(scope, request.path_params["app_id"])
+    if app is None:
+        raise out_of_scope(request, f"reviewer={scope.reviewer.username}")
+    return app
+
+
+# ------------------------------------------------------------------ 登录 / 退出
+
+
+async def board(request: Request):
+    """GET /review: the queue for a reviewer, the login form for anyone else."""
+    session = await current_session(request)
+    if session is None or not session.reviewer_id:
+        return render(request, "review/login.html", {"values": {}, "errors": {}})
+    scope = await svc.scope_of(session.reviewer)
+    return render(request, "review/board.html", await _board_ctx(scope, request.query_params),
+                  fragment="review_queue.html")
+
+
+async def login(request: Request):
+    form = Form(await request.form())
+    username, password = form.get("username"), form.get("password", strip=False)
+    errors = dict(form.errors)
+    if not username:
+        errors.setdefault("username", "请输入用户名")
+    if not password:
+        errors.setdefault("password", "请输入密码")
+    s, t, ip = request.app.state.settings, now(), client_ip(request)
+    if not errors and await ops.ip_throttled(ip, t):
+        errors["form"] = ops.THROTTLED
+    if err := await captcha.check_captcha(request.state.sid_hash, form.get("captcha"), secret=s.secret_key, now=t):
+        errors.setdefault("captcha", err)
+    if not errors:
+        reviewer, err = await ops.authenticate(Reviewer, await ops.find_reviewer(username), password, ip, t)
+        if not err:
+            await start_session(request, reviewer=reviewer)
+            return redirect(request, "/review")
+        errors["form"] = err
+    return render(request, "review/login.html", {"values": {"username": username}, "errors": errors}, status=422)
+
+
+async def logout(request: Request):
+    await end_session(request)
+    return redirect(request, "/review")
+
+
+# ------------------------------------------------------------------ queue
+
+
+def _query(f: svc.Filters, **changes) -> str:
+    return urlencode(f.params(**changes))
+
+
+async def _board_ctx(scope: svc.Scope, params, **extra) -> dict:
+    f = svc.Filters.parse(params)
+    data = await svc.queue(scope, f)
+    total = data["counts"][f.status]
+    pages = max(1, -(-total // svc.PAGE_SIZE))
+    return {"f": f, "cities": scope.cities, "sites": svc.sites_of(scope, f.city), "levels": LEVELS,
+            "statuses": svc.STATUS_FILTER, "labels": svc.Status.LABELS, "pages": pages, "query": _query(f),
+            "page_query": lambda **kw: _query(f, **kw), "reviewer": scope.reviewer, **data, **extra}
+
+
+def _current_params(request: Request) -> QueryParams:
+    """The filters of the page the htmx request came from, for the counts sent along with a decision."""
+    url = urlsplit(request.headers.get("hx-current-url", ""))
+    return QueryParams(url.query if url.path.rstrip("/") == "/review" else "")
+
+
+async def bulk(request: Request):
+    scope = await reviewer_scope(request)
+    form = await request.form()
+    back = QueryParams(str(form.get("back") or ""))
+    done, skipped = await svc.bulk_approve(scope, [str(v) for v in form.getlist("ids")], now())
+    message = f"已通过 {len(done)} 条" + (f"；未处理 {len(skipped)} 条" if skipped else "")
+    ctx = await _board_ctx(scope, back, message=message, skipped=skipped)
+    return render(request, "review/board.html", ctx, fragment="review_queue.html", status=200)
+
+
+async def export_csv(request: Request):
+    scope = await reviewer_scope(request)
+    f = svc.Filters.parse(request.query_params)
+    rows = (await svc.queue(scope, f, limit=None))["rows"]
+    return Response(svc.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": "attachment; filename=\"review-export.csv\"", "Cache-Control": "no-store"})
+
+
+# ------------------------------------------------------------------ detail and decisions
+
+
+async def _detail_ctx(scope: svc.Scope, app, **extra) -> dict:
+    ep = await ExamProvince.get(id=app.province_id)
+    history = await ReviewLog.filter(application_id=app.id).order_by("id")
+    return {"app": app, "s": app.snapshot or {}, "ep": ep, "history": history, "labels": svc.Status.LABELS,
+            "check": svc.eligibility_of(app.snapshot or {}), "reasons": ep.reject_reasons, "errors": {},
+            "values": {}, "row": await svc.one_row(scope, app.id), **extra}
+
+
+async def detail(request: Request):
+    scope = await reviewer_scope(request)
+    app = await application_in_scope(request, scope)
+    return render(request, "review/detail.html", await _detail_ctx(scope, app), fragment="review_detail.html")
+
+
+async def decide(request: Request):
+    scope = await reviewer_scope(request)
+    app = await application_in_scope(request, scope)
+    form = Form(await request.form())
+    approve = form.get("action") == "approve"
+    reason, error = ("", None) if approve else svc.reject_reason(form, (await ExamProvince.get(id=app.province_id)).reject_reasons)
+    status = 422 if error else 200
+    if not error:
+        error = await svc.decide(scope, app.id, approve, reason, now())
+        status = 409 if error else 200
+    back = form.get("back")
+    if status == 200 and back.startswith("/review/") and not is_fragment_request(request):
+        return redirect(request, back)
+    return await _decision_response(request, scope, app, error, status, form)
+
+
+async def _decision_response(request, scope, app, error: str | None, status: int, form: Form):
+    """htmx from a row: the row (+ counts out of band); from the detail panel: the panel (+ row and counts
+    out of band); a plain form: back to the detail page, or that page with the message."""
+    app_id = app.id
+    app = await svc.in_scope(scope, app_id) or app  # reloaded: the status as it is now
+    target = request.headers.get("hx-target", "") if is_fragment_request(request) else ""
+    counts_ctx = await _board_ctx(scope, _current_params(request)) if target else {}
+    if target.startswith("row-"):
+        return render(request, "review_row_response.html", {**counts_ctx, "r": await svc.one_row(scope, app_id),
+                                                             "row_error": error, "oob": True},
+                      status=status)
+    if not target and not error:
+        return redirect(request, f"/review/applications/{app_id}")
+    errors = {("reason" if status == 422 else "form"): error} if error else {}
+    values = {"reason": form.get("reason"), "reason_choice": form.get("reason_choice")}
+    ctx = await _detail_ctx(scope, app, errors=errors, values=values, oob=bool(target), **counts_ctx)
+    return render(request, "review/detail.html", ctx, fragment="review_detail_response.html", status=status)
+
+
+async def material_file(request: Request):
+    """The photo or a material of an application in scope. PDFs open inline in a sandbox: a script in a
+    PDF runs in no origin of ours (CSP sandbox); images inline as usual."""
+    scope = await reviewer_scope(request)
+    app = await application_in_scope(request, scope)
+    name = request.path_params["name"]
+    snap = app.snapshot or {}
+    if name != snap.get("photo") and name not in {m["stored"] for m in snap.get("materials", [])}:
+        raise out_of_scope(request, f"file={name}")
+    return file_response(request.app.state.settings, name, pdf_inline=True)
+
+
+async def bundle_pdf(request: Request):
+    scope = await reviewer_scope(request)
+    app = await application_in_scope(request, scope)
+    pdf = await bundle.material_bundle(app, request.app.state.settings)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=\"bundle-{app.id}.pdf\"", "Cache-Control": "private, no-store"})
+
+
+# ------------------------------------------------------------------ 照片复核
+
+
+async def photos(request: Request):
+    scope = await reviewer_scope(request)
+    return render(request, "review/photos.html", {"rows": await svc.flagged_photos(scope),
+                                                  "reason": svc.PHOTO_REASON})
+
+
+async def photo_ok(request: Request):
+    scope = await reviewer_scope(request)
+    app = await application_in_scope(request, scope)
+    await svc.clear_photo_flag(scope, app.id, now())
+    return redirect(request, "/review/photos")
+
+
+# ------------------------------------------------------------------ 线上实名认证
+
+
+async def realname_page(request: Request, errors: dict | None = None, status: int = 200):
+    session = await current_session(request)
+    rows = await svc.realname_queue(session.reviewer)
+    return render(request, "review/realname.html", {"rows": rows, "errors": errors or {}}, status=status)
+
+
+async def realname_list(request: Request):
+    await reviewer_scope(request)
+    return await realname_page(request)
+
+
+async def realname_decide(request: Request):
+    scope = await reviewer_scope(request)
+    row = await svc.realname_in_scope(scope.reviewer, request.path_params["req_id"])
+    if row is None:
+        raise out_of_scope(request, f"realname reviewer={scope.reviewer.username}")
+    form = Form(await request.form())
+    error = await realname.decide(row.id, form.get("action") == "approve", form.get("reason"),
+                                  scope.reviewer.username, now())
+    if error:
+        return await realname_page(request, {row.id: error}, status=422 if "原因" in error else 409)
+    return redirect(request, "/review/realname")
+
+
+# ------------------------------------------------------------------ 统计
+
+
+async def stats(request: Request):
+    scope = await reviewer_scope(request)
+    return render(request, "review/stats.html", await svc.stats(scope))
+
+
+routes = [
+    Route("/review", board, name="review"),
+    Route("/review/login", login, methods=["POST"], name="review_login"),
+    Route("/review/logout", logout, methods=["POST"], name="review_logout"),
+    Route("/review/bulk", bulk, methods=["POST"], name="review_bulk"),
+    Route("/review/export.csv", export_csv, name="review_export"),
+    Route("/review/applications/{app_id:int}", detail, name="review_detail"),
+    Route("/review/applications/{app_id:int}/decide", decide, methods=["POST"], name="review_decide"),
+    Route("/review/applications/{app_id:int}/photo-ok", photo_ok, methods=["POST"], name="review_photo_ok"),
+    Route("/review/applications/{app_id:int}/files/{name:path}", material_file, name="review_file"),
+    Route("/review/applications/{app_id:int}/bundle.pdf", bundle_pdf, name="review_bundle"),
+    Route("/review/photos", photos, name="review_photos"),
+    Route("/review/realname", realname_list, name="review_realname"),
+    Route("/review/realname/{req_id:int}/decide", realname_decide, methods=["POST"], name="review_realname_decide"),
+    Route("/review/stats", stats, name="review_stats"),
+]
