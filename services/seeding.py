@@ -97,8 +97,8 @@ def _province_details(p: dict, level: str, today: date, where: str) -> dict:
             "fee_per_subject_fen": fen(fee.get("per_subject", 0), where),
             "platforms": list(p.get("platforms") or []), "conditions": conditions, "materials": materials,
             "photo_rules": p.get("photo"), "admission_ticket": p.get("admission_ticket", ""),
-            "reject_reasons": list(p.get("reject_reasons") or DEFAULT_REJECT_REASONS),
-            "photo_check": bool(p.get("photo_check", False)),
+            "reject_reasons": _reasons(p.get("reject_reasons"), where),
+            "photo_check": _flag(p.get("photo_check", False), "photo_check", where),
         },
         "cities": cities,
         "announcements": announcements,
@@ -108,6 +108,20 @@ def _province_details(p: dict, level: str, today: date, where: str) -> dict:
 # The reviewers' 不通过 reason templates where a province lists none of its own.
 DEFAULT_REJECT_REASONS = ["照片不符合要求", "证明材料不清晰", "不符合报考条件", "学历信息与证明材料不一致",
                           "工作单位信息不完整"]
+
+
+def _reasons(value, where: str) -> list[str]:
+    if value is None:
+        return list(DEFAULT_REJECT_REASONS)
+    if not isinstance(value, list) or not all(isinstance(r, str) and r.strip() for r in value):
+        raise SeedError(f"{where}: reject_reasons 应为不通过原因（文字）的列表")
+    return [r.strip()[:200] for r in value]
+
+
+def _flag(value, key: str, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise SeedError(f"{where}: {key} 只能是 true 或 false")
+    return value
 
 
 def _window(p: dict, key: str, today: date, where: str) -> tuple[datetime, datetime]:

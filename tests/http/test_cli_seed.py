@@ -105,3 +105,21 @@ async def test_a_bad_province_photo_table_is_refused_at_seeding(tmp_path):
     f.write_text(text, encoding="utf-8")
     with pytest.raises(seeding.SeedError, match="照片要求"):
         await seeding.seed(f, date.today())
+
+
+@pytest.mark.parametrize("line,message", [("reject_reasons = []\n", None), ('reject_reasons = ["", "x"]\n', "reject_reasons"),
+                                          ('photo_check = "yes"\n', "photo_check")])
+async def test_review_settings_of_a_province_are_checked_at_seeding(tmp_path, line, message):
+    from models.exams import ExamProvince
+    text = cli.DEMO_FILE.read_text(encoding="utf-8")
+    key = line.split(" =")[0]
+    text = text.replace(next(ln for ln in text.splitlines(keepends=True) if ln.startswith(key + " =")), line, 1)
+    f = tmp_path / "review.toml"
+    f.write_text(text, encoding="utf-8")
+    if message:
+        with pytest.raises(seeding.SeedError, match=message):
+            await seeding.seed(f, date.today())
+        assert await Exam.all().count() == 0
+    else:  # an empty list is a province that wants no templates: reviewers write every reason
+        await seeding.seed(f, date.today())
+        assert (await ExamProvince.get(province_code="11", exam__code="demo-chuji")).reject_reasons == []
