@@ -44,3 +44,21 @@ def add_education(page, graduated_on: str = "2013-07-01") -> None:
     page.fill("#certificate_no", "100381" + graduated_on[:4] + "05001234")
     page.click("button:has-text('添加')")
     page.wait_for_selector("#educations >> text=首都经济贸易大学")
+
+
+def site_subjects_and_photo(page) -> None:
+    """报名信息填写 once the city's sites are listed: the first site, both 初级 subjects, a standard photo
+    (accepting the server's adjusted preview if it offers one)."""
+    from tests import images
+    from tests.browser.test_profile_journey import image
+
+    page.wait_for_selector("#site option:nth-child(2)", state="attached")
+    page.select_option("#site", index=1)
+    page.check("input[value='初级会计实务']")
+    page.check("input[value='经济法基础']")
+    page.set_input_files("#photo", image("me.jpg", images.photo()))
+    page.click("button:has-text('上传照片')")
+    page.wait_for_selector("figure.preview, img.id-photo")
+    if page.locator("figure.preview").count():
+        page.click("button:has-text('使用此照片')")
+        page.wait_for_selector("img.id-photo")

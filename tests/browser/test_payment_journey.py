@@ -7,9 +7,7 @@ import re
 
 from pypdf import PdfReader
 
-from tests import images
-from tests.browser.flows import register
-from tests.browser.test_profile_journey import image
+from tests.browser.flows import register, site_subjects_and_photo
 from tests.browser.test_wizard_journey import fill_personal, verify_and_add_education
 
 
@@ -25,16 +23,7 @@ def submit_in_zhejiang(page):
     page.click("button:has-text('下一步')")
     page.wait_for_url(re.compile(r"/info$"))
     page.select_option("#city", label="杭州市")
-    page.wait_for_selector("#site option:nth-child(2)", state="attached")
-    page.select_option("#site", index=1)
-    page.check("input[value='初级会计实务']")
-    page.check("input[value='经济法基础']")
-    page.set_input_files("#photo", image("me.jpg", images.photo()))
-    page.click("button:has-text('上传照片')")
-    page.wait_for_selector("figure.preview, img.id-photo")
-    if page.locator("figure.preview").count():  # adjusted to the standard size: accept the preview
-        page.click("button:has-text('使用此照片')")
-        page.wait_for_selector("img.id-photo")
+    site_subjects_and_photo(page)
     fill_personal(page, "zj@example.com")
     page.click("button:has-text('确认无误，下一步')")
     page.wait_for_url(re.compile(r"/confirm$"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from tests import images
-from tests.browser.flows import add_education, register
+from tests.browser.flows import add_education, register, site_subjects_and_photo
 from tests.browser.test_profile_journey import image
 
 
@@ -122,13 +122,7 @@ def test_wizard_without_javascript(browser, server_url):
     page.wait_for_url(re.compile(r"/info$"))
     page.select_option("#city", label="朝阳区")
     page.click("button:has-text('更新报名点')")  # a reload brings the city's sites
-    page.wait_for_selector("#site option:nth-child(2)", state="attached")
-    page.select_option("#site", index=1)
-    page.check("input[value='初级会计实务']")
-    page.check("input[value='经济法基础']")
-    page.set_input_files("#photo", image("me.jpg", images.photo()))
-    page.click("button:has-text('上传照片')")
-    page.wait_for_selector("img.id-photo")
+    site_subjects_and_photo(page)
     fill_personal(page, "zbj@example.com")
     page.click("button:has-text('确认无误，下一步')")
     page.wait_for_url(re.compile(r"/materials$"))
