@@ -95,30 +95,32 @@ async def log_event(app_id: int, action: str, from_status: str | None, to_status
 HOLDS_PLACE = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED)
 
 
-async def withdraw(app: Application, now) -> bool:
+async def withdraw(app: Application, now) -> list[str] | None:
     """重新报名: the application is kept as 已撤销 (never deleted), its site place is freed. Not after payment.
 
     The status condition makes it happen once; the place is given back only if this application held one.
+    Returns None when refused, else the numbers of the orders closed here: the caller closes their payments
+    at the gateway too, so that a payment page still open in another tab cannot be paid.
     """
     async with in_transaction():
         current = await Application.get(id=app.id)
         if current.status in (Status.PAID, Status.WITHDRAWN):
-            return False
+            return None
         moved = await Application.filter(id=app.id, status=current.status).update(status=Status.WITHDRAWN,
                                                                                    active_key=None)
         if not moved:
-            return False
+            return None
         if current.status in HOLDS_PLACE and current.site_id:
             await Site.filter(id=current.site_id, taken__gt=0).update(taken=F("taken") - 1)
-        if current.status != Status.DRAFT:
+        if current.status != Status.DRAFT or current.resubmitted:  # a draft never submitted has no history
             await log_event(app.id, "withdraw", current.status, Status.WITHDRAWN, now)
-        # An open order of a withdrawn application must not be payable any more.
+        numbers = await Order.filter(open_key=app.id, status=OrderStatus.OPEN).values_list("number", flat=True)
         await Order.filter(open_key=app.id, status=OrderStatus.OPEN).update(status=OrderStatus.CLOSED, open_key=None,
                                                                             closed_at=now)
-    return True
+    return list(numbers)
 
 
-async def reopen_rejected(app: Application) -> bool:
+async def reopen_rejected(app: Application, now) -> bool:
     """A rejected application goes back to the candidate to correct: its place is freed until 提交 again."""
     async with in_transaction():
         moved = await Application.filter(id=app.id, status=Status.REJECTED).update(
@@ -127,4 +129,5 @@ async def reopen_rejected(app: Application) -> bool:
             return False
         if app.site_id:
             await Site.filter(id=app.site_id, taken__gt=0).update(taken=F("taken") - 1)
+        await log_event(app.id, "reopen", Status.REJECTED, Status.DRAFT, now)
     return True

@@ -505,8 +505,11 @@ async def restart(request: Request):
         if app.status in (Status.PAID, Status.WITHDRAWN):
             return redirect(request, "/exams")
         return render(request, "wizard/restart.html", ctx_for(app, ep, wizard.first_incomplete(app, ep).id))
-    if not await submission.withdraw(app, now()):
+    closed = await submission.withdraw(app, now())
+    if closed is None:
         return render(request, "wizard/restart.html", ctx_for(app, ep, "result", refused=True), status=409)
+    for number in closed:
+        await request.app.state.payments.close(number)
     return redirect(request, "/exams?restarted=1")
 
 
@@ -514,7 +517,7 @@ async def revise(request: Request):
     """修改后重新提交: a rejected application returns to the wizard; the reviewers will see 重新提交."""
     account = await candidate(request)
     app, ep = await own_application(request, account)
-    if not await submission.reopen_rejected(app):
+    if not await submission.reopen_rejected(app, now()):
         return redirect(request, step_url(app, "result"))
     return redirect(request, step_url(app, "info"))
 

@@ -340,10 +340,16 @@ async def test_after_approval_entering_the_exam_goes_to_payment_with_the_print_b
     assert (await client.get(f"/apply/{app_id}/result")).status_code == 200  # the review notice stays readable
 
 
-async def test_re_registration_closes_the_open_order(client, demo):
+async def test_re_registration_closes_the_open_order_and_its_payment_page(client, gateway, demo):
     app_id = await approved(client)
     await make_order(client, app_id)
+    sandbox_page = await pay(client, app_id)  # the gateway's page stays open in another tab
     await post(client, f"/apply/{app_id}/restart")
     order = await Order.get(application_id=app_id)
     assert (await Application.get(id=app_id)).status == "withdrawn"
     assert order.status == "closed" and order.open_key is None and order.closed_at is not None
+    assert (await SandboxPayment.get(out_trade_no=order.number)).status == "closed"
+    r = await post(client, sandbox_page + "/confirm")  # 确认支付 there now pays nothing
+    assert (await SandboxPayment.get(out_trade_no=order.number)).status == "closed"
+    assert not await PaymentNotification.exists() and (await Order.get(id=order.id)).status == "closed"
+    assert r.status_code in (303, 409, 422)

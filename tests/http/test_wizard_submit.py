@@ -216,3 +216,9 @@ async def test_a_rejected_application_is_corrected_and_submitted_again(client, d
     assert (await post(client, f"/apply/{app_id}/confirm")).status_code == 303
     app = await Application.get(id=app_id)
     assert app.status == "submitted" and app.resubmitted and (await Site.get(id=site.id)).taken == taken
+    from models.reviews import ReviewLog
+    history = await ReviewLog.filter(application_id=app_id).order_by("id").values_list("action", "from_status",
+                                                                                        "to_status")
+    # (the rejection above was written directly, without the board)
+    assert history == [("submit", "draft", "submitted"), ("reopen", "rejected", "draft"),
+                       ("resubmit", "draft", "submitted")]
