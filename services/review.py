@@ -244,6 +244,15 @@ async def decide(scope: Scope, app_id: int, approve: bool, reason: str, now) -> 
     return "申请不存在" if current is None else _refusal(current)
 
 
+async def skip_reasons(scope: Scope, ids: list[str]) -> dict[int | str, str]:
+    """Why each of these ids was not approved, as it stands now (for the page after a plain-form 批量通过)."""
+    out: dict[int | str, str] = {}
+    for raw in ids[:100]:
+        app = await in_scope(scope, raw)
+        out[raw if app is None else app.id] = "不在您的审核范围内或不存在" if app is None else _refusal(app)
+    return out
+
+
 async def bulk_approve(scope: Scope, ids: list[str], now) -> tuple[list[int], dict[int | str, str]]:
     """Approve each selected id in scope; returns (approved ids, {skipped id: why})."""
     done, skipped = [], {}
@@ -396,10 +405,14 @@ def eligibility_of(snap: dict):
     return eligibility.check(code, snap["exam"]["year"], educations, p.get("degree") or None, start)
 
 
+PHOTO_REASON = "照片不符合要求"
+
+
 def reject_reason(form, templates: list[str]) -> tuple[str, str | None]:
     """The reason from the template select (reason_choice) and/or the text (reason). Returns (reason, error)."""
     choice, text = form.get("reason_choice"), form.get("reason")
-    if choice and choice not in templates:
+    # 照片复核's button gives PHOTO_REASON whether or not the province lists it among its templates.
+    if choice and choice not in templates and choice != PHOTO_REASON:
         return "", "请从列表中选择原因"
     if len(text) > 150:
         return "", "不通过原因不能超过150个字"

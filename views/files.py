@@ -43,9 +43,9 @@ async def serve(request: Request):
     return file_response(request.app.state.settings, name)
 
 
-def file_response(settings, name: str, *, pdf_inline: bool = False) -> FileResponse:
-    """An upload by its stored name. PDFs are stored as uploaded (they may carry scripts): downloaded, or shown
-    inline only in a CSP sandbox, so that no script of theirs runs in our origin."""
+def file_response(settings, name: str) -> FileResponse:
+    """An upload by its stored name. PDFs are stored as uploaded (they may carry scripts): they are
+    downloaded, never rendered in our origin."""
     try:
         path = uploads.path_of(settings.upload_dir, name)
     except (uploads.UploadError, FileNotFoundError):
@@ -53,10 +53,6 @@ def file_response(settings, name: str, *, pdf_inline: bool = False) -> FileRespo
     if not path.exists():
         raise HTTPException(404)
     media = {"png": "image/png", "pdf": "application/pdf"}.get(name.rsplit(".", 1)[-1], "image/jpeg")
-    headers = {"Cache-Control": "private, no-store", "Content-Disposition": "inline"}
-    if media == "application/pdf":
-        if pdf_inline:
-            headers["Content-Security-Policy"] = "sandbox"
-        else:
-            headers["Content-Disposition"] = "attachment"
-    return FileResponse(path, media_type=media, headers=headers)
+    disposition = "attachment" if media == "application/pdf" else "inline"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, no-store",
+                                                         "Content-Disposition": disposition})

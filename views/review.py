@@ -6,6 +6,8 @@ outside the reviewer's scope is 404 (and logged), whether listed, opened, decide
 from __future__ import annotations
 
 import logging
+
+import anyio.to_thread
 from urllib.parse import urlencode, urlsplit
 
 from starlette.datastructures import QueryParams
@@ -18,7 +20,7 @@ from models.accounts import Reviewer
 from models.exams import ExamProvince
 from models.reviews import ReviewLog
 from services import accounts as ops
-from services import bundle, captcha, realname
+from services import bundle, captcha, pdfpages, realname, uploads
 from services import review as svc
 from views.files import file_response
 from web import Form, client_ip, current_session, end_session, is_fragment_request, now, redirect, render, start_session
@@ -57,8 +59,12 @@ async def board(request: Request):
     if session is None or not session.reviewer_id:
         return render(request, "review/login.html", {"values": {}, "errors": {}})
     scope = await svc.scope_of(session.reviewer)
-    return render(request, "review/board.html", await _board_ctx(scope, request.query_params),
-                  fragment="review_queue.html")
+    q, extra = request.query_params, {}
+    if "done" in q:  # back from a plain-form 批量通过 (303): say what happened, as the htmx answer does
+        skipped = await svc.skip_reasons(scope, [i for i in q.get("skipped", "").split(",") if i])
+        extra = {"message": f"已通过 {q.get('done')} 条" + (f"；未处理 {len(skipped)} 条" if skipped else ""),
+                 "skipped": skipped}
+    return render(request, "review/board.html", await _board_ctx(scope, q, **extra), fragment="review_queue.html")
 
 
 async def login(request: Request):
@@ -114,9 +120,14 @@ def _current_params(request: Request) -> QueryParams:
 async def bulk(request: Request):
     scope = await reviewer_scope(request)
     form = await request.form()
-    back = QueryParams(str(form.get("back") or ""))
+    # The filters in view: htmx says which page the request came from (the list may have been filtered by
+    # htmx since the page loaded); a plain form carries them in `back`.
+    back = _current_params(request) if is_fragment_request(request) else QueryParams(str(form.get("back") or ""))
     done, skipped = await svc.bulk_approve(scope, [str(v) for v in form.getlist("ids")], now())
     message = f"已通过 {len(done)} 条" + (f"；未处理 {len(skipped)} 条" if skipped else "")
+    if not is_fragment_request(request):  # no JavaScript: 303 to the list, so a reload posts nothing again
+        query = urlencode({**dict(back), "done": len(done), "skipped": ",".join(str(i) for i in skipped)})
+        return redirect(request, f"/review?{query}")
     ctx = await _board_ctx(scope, back, message=message, skipped=skipped)
     return render(request, "review/board.html", ctx, fragment="review_queue.html", status=200)
 
@@ -181,16 +192,34 @@ async def _decision_response(request, scope, app, error: str | None, status: int
     return render(request, "review/detail.html", ctx, fragment="review_detail_response.html", status=status)
 
 
-async def material_file(request: Request):
-    """The photo or a material of an application in scope. PDFs open inline in a sandbox: a script in a
-    PDF runs in no origin of ours (CSP sandbox); images inline as usual."""
+async def _own_file(request: Request) -> str:
+    """The stored name in the URL, when it is the photo or a material of an application in scope."""
     scope = await reviewer_scope(request)
     app = await application_in_scope(request, scope)
     name = request.path_params["name"]
     snap = app.snapshot or {}
     if name != snap.get("photo") and name not in {m["stored"] for m in snap.get("materials", [])}:
         raise out_of_scope(request, f"file={name}")
-    return file_response(request.app.state.settings, name, pdf_inline=True)
+    return name
+
+
+async def material_file(request: Request):
+    """The photo or a material of an application in scope: images inline, PDFs as a download (they are
+    read as page images on the board, see material_page)."""
+    return file_response(request.app.state.settings, await _own_file(request))
+
+
+async def material_page(request: Request):
+    """One page of a PDF material as an image drawn by the server (services/pdfpages.py)."""
+    name = await _own_file(request)
+    if not name.endswith(".pdf"):
+        raise HTTPException(404)
+    try:
+        path = uploads.path_of(request.app.state.settings.upload_dir, name)
+        png = await anyio.to_thread.run_sync(pdfpages.render_page, path, request.path_params["page"] - 1)
+    except (uploads.UploadError, pdfpages.PageError, OSError):
+        raise HTTPException(404) from None
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=600"})
 
 
 async def bundle_pdf(request: Request):
@@ -262,6 +291,7 @@ routes = [
     Route("/review/applications/{app_id:int}/decide", decide, methods=["POST"], name="review_decide"),
     Route("/review/applications/{app_id:int}/photo-ok", photo_ok, methods=["POST"], name="review_photo_ok"),
     Route("/review/applications/{app_id:int}/files/{name:path}", material_file, name="review_file"),
+    Route("/review/applications/{app_id:int}/pages/{page:int}/{name:path}", material_page, name="review_pdf_page"),
     Route("/review/applications/{app_id:int}/bundle.pdf", bundle_pdf, name="review_bundle"),
     Route("/review/photos", photos, name="review_photos"),
     Route("/review/realname", realname_list, name="review_realname"),

@@ -222,6 +222,36 @@ async def test_bulk_approve_skips_what_is_out_of_scope_and_says_so(client, demo)
     assert await ReviewLog.filter(application_id=shanghai.id).count() == 0
 
 
+async def test_bulk_approve_keeps_the_filters_in_view_and_without_javascript_redirects(client, demo):
+    a = await make_app(name="李四", city="110108")
+    other_city = await make_app(name="赵六", city="110105")
+    await reviewer(client)
+    # htmx: the list was filtered to 海淀区 after the page loaded; the answer is that filtered list.
+    r = await client.post("/review/bulk", data={"csrf_token": await token(client), "back": "status=submitted",
+                                                "ids": [str(a.id)]},
+                          headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/review?city=110108"})
+    assert "已通过 1 条" in r.text and "赵六" not in r.text
+    # No JavaScript: 303 back to the same filters, and the page says what was done and skipped, and why.
+    r = await client.post("/review/bulk", data={"csrf_token": await token(client), "back": "city=110105",
+                                                "ids": [str(other_city.id), str(a.id)]})
+    assert r.status_code == 303 and r.headers["location"].startswith("/review?city=110105&done=1&skipped=")
+    page = await client.get(r.headers["location"])
+    assert "已通过 1 条；未处理 1 条" in page.text and f"编号 {a.id}：该申请已由beijing审核" in page.text
+    assert (await Application.get(id=other_city.id)).status == "approved"
+
+
+async def test_a_photo_can_be_rejected_whatever_the_provinces_reason_templates(client, demo):
+    from models.exams import ExamProvince
+    await ExamProvince.filter(province_code="11").update(reject_reasons=["证明材料不清晰"])
+    a = await make_app(name="李四", photo_flag="背景颜色过深")
+    await reviewer(client)
+    r = await client.post(f"/review/applications/{a.id}/decide", data={
+        "csrf_token": await token(client), "action": "reject", "reason_choice": "照片不符合要求",
+        "back": "/review/photos"})
+    assert r.status_code == 303
+    assert (await Application.get(id=a.id)).review_reason == "照片不符合要求"
+
+
 async def test_another_provinces_application_is_404_and_logged(client, demo, caplog):
     shanghai = await make_app(province="31", city="310101", name="上海人")
     await reviewer(client)

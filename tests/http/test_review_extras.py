@@ -19,7 +19,7 @@ def stored(settings, kind, data, ext) -> str:
     return uploads.store(settings.upload_dir, kind, data, ext)
 
 
-async def test_photo_and_materials_are_shown_inline_pdfs_in_a_sandbox(client, demo, settings):
+async def test_photo_and_materials_are_shown_inline_pdfs_as_page_images(client, demo, settings):
     pic, scan, doc = stored(settings, "photo", photo(), ".jpg"), stored(settings, "material", jpeg(), ".jpg"), \
         stored(settings, "material", pdf(2), ".pdf")
     a = await make_app(photo=pic, materials=[{"item": "学历证书", "stored": scan, "kind": "jpg", "pages": 1},
@@ -32,9 +32,16 @@ async def test_photo_and_materials_are_shown_inline_pdfs_in_a_sandbox(client, de
     assert f'<img src="/review/applications/{a.id}/files/{scan}"' in page.text and "工作证明（PDF，2页）" in page.text
     image = await client.get(f"/review/applications/{a.id}/files/{pic}")
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg" and image.content == photo()
+    # A PDF is read as page images drawn by the server; the file itself only downloads.
+    assert f'src="/review/applications/{a.id}/pages/2/{doc}"' in page.text
+    got = await client.get(f"/review/applications/{a.id}/pages/2/{doc}")
+    from PIL import Image
+    assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(got.content)).size[0] == 1000
+    assert (await client.get(f"/review/applications/{a.id}/pages/3/{doc}")).status_code == 404  # 2 pages only
+    assert (await client.get(f"/review/applications/{a.id}/pages/1/{pic}")).status_code == 404  # not a PDF
     got = await client.get(f"/review/applications/{a.id}/files/{doc}")
-    assert got.status_code == 200 and got.headers["content-disposition"] == "inline"
-    assert "sandbox" in got.headers.get_list("content-security-policy")
+    assert got.status_code == 200 and got.headers["content-disposition"] == "attachment"
     # A file of another application, through this application's URL: 404.
     assert (await client.get(f"/review/applications/{a.id}/files/{other}")).status_code == 404
 
