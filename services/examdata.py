@@ -19,11 +19,14 @@ _cache: dict[tuple, tuple[float, object]] = {}
 
 
 def clear() -> None:
+    global _generation
+    _generation += 1
     _cache.clear()
     _refreshing.clear()
 
 
 _refreshing: set[tuple] = set()
+_generation = 0  # bumped by clear(): a refresh that began before it must not write its old rows back
 
 
 async def _cached(key: tuple, load):
@@ -37,20 +40,24 @@ async def _cached(key: tuple, load):
     if hit is not None:
         if hit[0] <= t and key not in _refreshing:
             _refreshing.add(key)
-            asyncio.get_running_loop().create_task(_refresh(key, load))
+            asyncio.get_running_loop().create_task(_refresh(key, load, _generation))
         return hit[1]
+    generation = _generation
     value = await load()
-    if ttl > 0:
+    if ttl > 0 and generation == _generation:
         _cache[key] = (t + ttl, value)
     return value
 
 
-async def _refresh(key: tuple, load) -> None:
+async def _refresh(key: tuple, load, generation: int) -> None:
     try:
-        _cache[key] = (time.monotonic() + ttl, await load())
-    except Exception:  # keep serving the stale value; the next request tries again
-        _cache.pop(key, None)
-    finally:
+        value = await load()
+    except Exception:  # the stale value stays; the next request after this one tries again
+        if generation == _generation:
+            _refreshing.discard(key)
+        return
+    if generation == _generation:
+        _cache[key] = (time.monotonic() + ttl, value)
         _refreshing.discard(key)
 
 

@@ -39,3 +39,23 @@ async def test_site_places_are_read_fresh_and_other_provinces_cities_give_nothin
     assert (await examdata.sites(ep.id, city.id))[0].taken == site.capacity
     other = await ExamProvince.get(province_code="31", exam__code="demo-chuji")
     assert await examdata.sites(other.id, city.id) == []
+
+
+async def test_a_refresh_that_began_before_a_reseed_does_not_write_old_rows_back(cached):
+    import asyncio
+    await seeding.seed(DEMO, now().date())
+    ep = await ExamProvince.get(province_code="11", exam__code="demo-chuji")
+    old = await examdata.province(ep.id)
+    examdata._cache[("province", ep.id)] = (0, old)  # expired: the next read starts a background refresh
+    release = asyncio.Event()
+
+    async def slow_load():
+        await release.wait()
+        return old
+
+    assert await examdata._cached(("province", ep.id), slow_load) is old  # stale served, refresh pending
+    examdata.clear()  # a re-seed meanwhile
+    fresh = await examdata.province(ep.id)
+    release.set()
+    await asyncio.sleep(0.01)  # the old refresh finishes now
+    assert (await examdata.province(ep.id)) is fresh
