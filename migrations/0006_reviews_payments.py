@@ -145,4 +145,15 @@ class Migration(migrations.Migration):
             name='reject_reasons',
             field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
+        # Applications submitted before this migration: the queue's copied columns, from the rows they came from.
+        ops.RunSQL(
+            'UPDATE "application" SET '
+            '"city_code" = (SELECT c."code" FROM "site" s JOIN "exam_city" c ON c."id" = s."city_id" '
+            'WHERE s."id" = "application"."site_id"), '
+            '"cand_name" = (SELECT a."name" FROM "account" a WHERE a."id" = "application"."account_id"), '
+            '"id_last4" = (SELECT substr(a."id_number", length(a."id_number") - 3) FROM "account" a '
+            'WHERE a."id" = "application"."account_id") '
+            'WHERE "submitted_at" IS NOT NULL',
+            reverse_sql=ops.RunSQL.noop,
+        ),
     ]
