@@ -352,22 +352,34 @@ def to_csv(rows: list[dict]) -> bytes:
 # ------------------------------------------------------------------ 统计
 
 
-async def stats(scope: Scope, days: int = 14, today: date | None = None) -> dict:
-    """Submissions per day (last `days` days, China time), counts by status, city and site."""
-    base = Application.filter(scope.q())
-    by_status = dict(await base.annotate(n=Count("id")).group_by("status").values_list("status", "n"))
-    by_city = dict(await Application.filter(scope.q()).annotate(n=Count("id")).group_by("city_code")
+async def exams_of(scope: Scope) -> list[dict]:
+    """The exams of the reviewer's province (one ExamProvince each), newest first, for the 统计 selector."""
+    return await ExamProvince.filter(id__in=scope.province_ids or [0]).order_by("-exam__year", "exam_id").values(
+        "id", "exam__name", "reg_start", "reg_end")
+
+
+async def stats(scope: Scope, exam: dict, today: date | None = None, most_days: int = 62) -> dict:
+    """For one exam: submissions per day over its registration window so far (China time, at most
+    `most_days` bars), and counts by status, city and site."""
+    base = Q(scope.q(), province_id=exam["id"])
+    by_status = dict(await Application.filter(base).annotate(n=Count("id")).group_by("status")
+                     .values_list("status", "n"))
+    by_city = dict(await Application.filter(base).annotate(n=Count("id")).group_by("city_code")
                    .values_list("city_code", "n"))
     today = today or datetime.now(CN).date()
-    start = datetime.combine(today - timedelta(days=days - 1), time(), CN)
-    per_day = {today - timedelta(days=i): 0 for i in range(days - 1, -1, -1)}
-    for at in await Application.filter(scope.q(), submitted_at__gte=start).values_list("submitted_at", flat=True):
-        per_day[at.astimezone(CN).date()] = per_day.get(at.astimezone(CN).date(), 0) + 1
-    cities = scope.cities
-    sites = await Site.filter(id__in=[s["id"] for s in scope.sites] or [0]).order_by("city__code", "id").values(
-        "id", "name", "taken", "capacity")
+    last = min(today, exam["reg_end"].astimezone(CN).date())
+    first = max(exam["reg_start"].astimezone(CN).date(), last - timedelta(days=most_days - 1))
+    per_day = {first + timedelta(days=i): 0 for i in range((last - first).days + 1)}
+    start = datetime.combine(first, time(), CN)
+    for at in await Application.filter(base, submitted_at__gte=start).values_list("submitted_at", flat=True):
+        day = at.astimezone(CN).date()
+        if day in per_day:
+            per_day[day] += 1
+    sites = await Site.filter(id__in=[s["id"] for s in scope.sites] or [0], city__exam_province_id=exam["id"]
+                              ).order_by("city__code", "id").values("id", "name", "taken", "capacity")
     for s in sites:
-        s["near_full"] = s["capacity"] > 0 and s["taken"] / s["capacity"] >= 0.9 or s["capacity"] == 0
+        s["near_full"] = s["capacity"] == 0 or s["taken"] / s["capacity"] >= 0.9
+    cities = scope.cities
     return {"by_status": {Status.LABELS[k]: v for k, v in by_status.items()},
             "by_city": [(cities.get(k, k or "—"), v) for k, v in sorted(by_city.items(), key=lambda kv: kv[0] or "")],
             "sites": sites, "chart": bar_chart(list(per_day.items()))}

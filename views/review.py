@@ -277,8 +277,12 @@ async def realname_decide(request: Request):
 
 
 async def stats(request: Request):
+    """统计 of one exam of the reviewer's province (a select; the newest exam by default)."""
     scope = await reviewer_scope(request)
-    return render(request, "review/stats.html", await svc.stats(scope))
+    exams = await svc.exams_of(scope)
+    chosen = next((e for e in exams if str(e["id"]) == request.query_params.get("exam")), exams[0] if exams else None)
+    data = await svc.stats(scope, chosen) if chosen else {}
+    return render(request, "review/stats.html", {"exams": exams, "exam": chosen, **data})
 
 
 routes = [

@@ -144,17 +144,25 @@ async def test_realname_requests_are_decided_on_the_board_in_scope(client, demo)
     assert (await Account.get(id=mine.account_id)).realname_method == "online"
 
 
-async def test_stats_draw_a_bar_chart_and_highlight_sites_near_capacity(client, demo):
+async def test_stats_of_one_exam_draw_a_bar_chart_and_highlight_sites_near_capacity(client, demo):
+    from datetime import datetime, timedelta, timezone
+
+    from models.exams import ExamProvince
+    ep = await ExamProvince.get(province_code="11", exam__code="demo-chuji")
     await make_app(city="110105")
     await make_app(city="110105", minutes_ago=60 * 24)
     await make_app(city="110108", status="approved")
     await make_app(province="31", city="310101")
-    site = await Site.filter(city__code="110108", city__exam_province__province_code="11").first()
+    await make_app(exam="demo-zhongji", city="110105")  # another exam of 北京: not in this exam's figures
+    site = await Site.filter(city__code="110108", city__exam_province=ep).first()
     await Site.filter(id=site.id).update(taken=int(site.capacity * 0.95))
     await reviewer(client)
-    page = await client.get("/review/stats")
-    assert page.status_code == 200 and '<svg class="bar-chart"' in page.text and "共 4" not in page.text
-    assert "共 3" in page.text and page.text.count("<rect") == 14
+    page = await client.get(f"/review/stats?exam={ep.id}")
+    assert page.status_code == 200 and '<svg class="bar-chart"' in page.text
+    assert f'<option value="{ep.id}" selected>' in page.text
+    cn = timezone(timedelta(hours=8))
+    days = (datetime.now(cn).date() - ep.reg_start.astimezone(cn).date()).days + 1  # the window so far
+    assert "共 3" in page.text and page.text.count("<rect") == days
     assert "待审核</th><td>2" in page.text and "审核通过</th><td>1" in page.text
     assert "朝阳区</th><td>2" in page.text
     assert f'class="near-full"><th>{site.name}' in page.text and "接近满额" in page.text
