@@ -227,3 +227,12 @@ async def test_files_url_serves_reviewers_in_scope_only(client, demo, settings):
     await reviewer(client)
     assert (await client.get(f"/files/{pic}")).content == photo()
     assert (await client.get(f"/files/{sh}")).status_code == 404  # 上海's photo, by URL
+
+
+async def test_a_city_reviewer_gets_files_of_that_city_only(client, demo, settings):
+    chaoyang, haidian = stored(settings, "photo", photo(), ".jpg"), stored(settings, "photo", photo(), ".jpg")
+    await make_app(city="110105", photo=chaoyang)
+    await make_app(city="110108", photo=haidian)
+    await reviewer(client, username="chaoyang", city="110105")
+    assert (await client.get(f"/files/{chaoyang}")).status_code == 200
+    assert (await client.get(f"/files/{haidian}")).status_code == 404  # 海淀区: the same province, not the city
