@@ -131,11 +131,19 @@ def cmd_realname(settings, args):
 def cmd_run(settings, args):
     import uvicorn
 
-    asyncio.run(_with_db(settings, seed_demo))
+    from services import demo
+    from web import now
+
+    async def seed_all():
+        await seed_demo()
+        await demo.seed_applications(settings.upload_dir, now())
+
+    asyncio.run(_with_db(settings, seed_all))
     url = f"http://{settings.host}:{settings.port}"
     print("=" * 60)
     print(f"会计专业技术资格考试报名平台: {url}")
     print(f"演示审核人员（北京）: 用户名 {DEMO_REVIEWER[0]}  密码 {DEMO_REVIEWER[2]}")
+    print(f"演示考生（已审核通过，可网上缴费）: {demo.login_hint()}")
     print(f"开发短信发件箱: {url}/dev/outbox")
     print("=" * 60, flush=True)
     # The standard asyncio loop: with uvloop, p99 latency of multi-kilobyte pages under load was 5-10x
