@@ -44,6 +44,9 @@ class PaymentNotification(Model):
     outcome = fields.CharField(max_length=16)
     detail = fields.CharField(max_length=200, default="")
     body = fields.TextField()  # the raw notification as received
+    # The gateway's trade id on a late_paid row, NULL otherwise: 对账 lists each late payment once, even when
+    # its notification arrives several times at once.
+    late_key = fields.CharField(max_length=64, null=True, unique=True)
     received_at = fields.DatetimeField()
 
     class Meta:

@@ -197,11 +197,15 @@ async def receive_notification(fields: dict[str, str], body: str, provider: Paym
     if fields["status"] != "paid" or paid_at is None or not 0 < len(fields["trade_no"]) <= 64:
         return await _reject(fields, body, now, "状态、交易号或支付时间无效", order)
     outcome, detail = await settle(order, fields["trade_no"], paid_at, now)
-    if outcome == "late_paid" and await PaymentNotification.exists(trade_no=fields["trade_no"], outcome=outcome):
-        outcome, detail = "duplicate", "重复通知：" + detail  # 对账 lists each late payment once
-    await PaymentNotification.create(order=order, order_number=order.number, trade_no=fields["trade_no"],
-                                     amount_fen=order.amount_fen, outcome=outcome, detail=detail, body=body[:10000],
-                                     received_at=now)
+    note = {"order": order, "order_number": order.number, "trade_no": fields["trade_no"],
+            "amount_fen": order.amount_fen, "body": body[:10000], "received_at": now}
+    if outcome == "late_paid":
+        try:
+            await PaymentNotification.create(**note, outcome=outcome, detail=detail, late_key=fields["trade_no"])
+            return True
+        except IntegrityError:  # this late payment is listed already (a repeat, perhaps arriving at once)
+            outcome, detail = "duplicate", "重复通知：" + detail
+    await PaymentNotification.create(**note, outcome=outcome, detail=detail)
     return True
 
 

@@ -132,6 +132,15 @@ async def test_a_payment_for_a_closed_order_is_kept_for_reconciliation_not_marke
     assert (await Order.get(id=order.id)).status == "closed"
 
 
+async def test_twenty_simultaneous_notifications_of_a_late_payment_list_it_once(client, order, settings):
+    await Order.filter(id=order.id).update(status="closed", open_key=None, closed_at=now())
+    fields = signed(settings, order)
+    answers = await asyncio.gather(*(notify(client, fields) for _ in range(20)))
+    assert {a.text for a in answers} == {"success"}
+    outcomes = await PaymentNotification.all().values_list("outcome", flat=True)
+    assert outcomes.count("late_paid") == 1 and outcomes.count("duplicate") == 19
+
+
 async def test_a_payment_made_after_the_order_expired_closes_it_and_goes_to_reconciliation(client, order, settings):
     await Order.filter(id=order.id).update(expires_at=now() - timedelta(minutes=1))
     r = await notify(client, signed(settings, order))
