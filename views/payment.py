@@ -15,7 +15,7 @@ from models.applications import Application, Status
 from models.exams import ExamProvince
 from models.payments import Order, OrderStatus, PaymentNotification
 from models.sandbox import SandboxPayment
-from services import payment
+from services import payment, review
 from services.names import mask_id_number
 from services.regions import PROVINCES
 from services.registration import yuan
@@ -154,6 +154,7 @@ async def reconcile(request: Request):
     orders = await Order.filter(scope).select_related("application").order_by("-id").limit(100)
     return render(request, "payment/reconcile.html", {
         "reviewer": reviewer, "province_name": PROVINCES.get(reviewer.province_code, reviewer.province_code),
+        "city_name": (await review.scope_of(reviewer)).cities.get(reviewer.city, reviewer.city) if reviewer.city else "",
         "counts": counts, "labels": OrderStatus.LABELS, "total": yuan(total), "notes": notes, "orders": orders,
         "effective": lambda o: payment.effective_status(o, t), "yuan": yuan})
 

@@ -51,6 +51,7 @@ async def test_reviewers_of_another_province_or_city_see_none_of_it(app, paid_an
     async with await reviewer_client(app, "11", "110105") as chaoyang:  # the candidate's city
         page = await chaoyang.get("/review/reconcile")
     assert '<td data-status="paid">1</td>' in page.text and "T-late" in page.text and "UNKNOWN2" not in page.text
+    assert "审核范围：北京 · 朝阳区" in page.text
 
 
 async def test_reconcile_is_404_for_candidates_and_visitors(client, other_client, paid_and_late):
