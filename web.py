@@ -253,6 +253,13 @@ class SqliteReader:
         row = self.conn.execute(sql, (sid_hash,)).fetchone()
         return dict(row) if row is not None else None
 
+    def rows(self, sql: str, params) -> list[dict] | None:
+        """The rows as dicts, or None when the file is busy: the caller then takes the ORM's async path."""
+        try:
+            return [dict(r) for r in self.conn.execute(sql, params).fetchall()]
+        except sqlite3.Error:
+            return None
+
 
 _READ_SQL: dict[tuple, str] = {}
 
@@ -264,13 +271,7 @@ async def read_models(request: Request, model, where: str, params: tuple) -> lis
     (no thread hop, no query builder), elsewhere as prepared SQL on the ORM's connection.
     """
     reader = getattr(request.app.state, "sqlite_reader", None)
-    rows = None
-    if reader is not None:
-        sql = _read_sql(model, where, "sqlite")
-        try:
-            rows = [dict(r) for r in reader.conn.execute(sql, params).fetchall()]
-        except sqlite3.Error:
-            rows = None
+    rows = reader.rows(_read_sql(model, where, "sqlite"), params) if reader is not None else None
     if rows is None:
         conn = connections.get("default")
         rows = await conn.execute_query_dict(_read_sql(model, where, conn.capabilities.dialect), list(params))

@@ -8,7 +8,6 @@ The cached objects are shared between requests: treat them as read-only.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 
 from models.exams import Exam, ExamCity, ExamProvince, Site
@@ -81,14 +80,11 @@ async def sites(ep_id: int, city_id: int | None) -> list[Site]:
         city_id=city_id, city__exam_province_id=ep_id).order_by("id").values("id", "name", "address", "capacity"))
     if not rows:
         return []
-    taken = None
-    if reader is not None:
-        try:
-            taken = dict(reader.conn.execute('SELECT "id", "taken" FROM "site" WHERE "city_id" = ?', (city_id,)))
-        except sqlite3.Error:
-            pass
-    if taken is None:
+    found = reader.rows('SELECT "id", "taken" FROM "site" WHERE "city_id" = ?', (city_id,)) if reader else None
+    if found is None:
         taken = dict(await Site.filter(city_id=city_id).values_list("id", "taken"))
+    else:
+        taken = {r["id"]: r["taken"] for r in found}
     return [Site(**r, city_id=city_id, taken=taken.get(r["id"], 0)) for r in rows]
 
 

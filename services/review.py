@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
@@ -23,7 +23,7 @@ from models.accounts import Reviewer
 from models.applications import Application, Material, Status
 from models.exams import ExamProvince, Site
 from models.profiles import RealnameRequest
-from services import examdata, names
+from services import eligibility, examdata, names
 from services.submission import log_event
 
 CN = timezone(timedelta(hours=8))
@@ -157,10 +157,8 @@ async def _read(query) -> list[dict]:
         return await query
     query._choose_db_if_not_chosen()  # noqa: SLF001 (Tortoise builds the SQL, the reader runs it)
     query._make_query()  # noqa: SLF001
-    sql, params = query.query.get_parameterized_sql()
-    try:
-        rows = [dict(r) for r in reader.conn.execute(sql, params).fetchall()]
-    except sqlite3.Error:
+    rows = reader.rows(*query.query.get_parameterized_sql())
+    if rows is None:
         return await query
     for r in rows:
         if isinstance(r.get("submitted_at"), str):
@@ -402,10 +400,6 @@ def bar_chart(points: list[tuple[date, int]], width: int = 560, height: int = 16
 
 def eligibility_of(snap: dict):
     """报考条件 checked against the personal data in the snapshot (as the wizard checked the record)."""
-    from types import SimpleNamespace
-
-    from services import eligibility
-
     p, code = snap.get("personal") or {}, (snap.get("condition") or {}).get("code")
     if code not in eligibility.CONDITIONS:
         return None

@@ -6,6 +6,7 @@ What reviewers see and the form prints is the snapshot made here, not the live r
 """
 from __future__ import annotations
 
+import anyio.to_thread
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -13,7 +14,7 @@ from models.applications import Application, Material, Status
 from models.exams import ExamProvince, Site
 from models.payments import Order, OrderStatus
 from models.reviews import ReviewLog
-from services import eligibility, registration
+from services import eligibility, photo_check, registration, uploads
 from services.regions import PROVINCES
 
 
@@ -47,9 +48,6 @@ async def photo_flag_of(app: Application, ep: ExamProvince, upload_dir) -> str |
     """The automatic photo check where the province uses it: a flag for the reviewers, never a refusal."""
     if not (ep.photo_check and app.photo and upload_dir):
         return None
-    import anyio.to_thread
-
-    from services import photo_check, uploads
     try:
         data = uploads.path_of(upload_dir, app.photo).read_bytes()
     except (uploads.UploadError, OSError):
