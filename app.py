@@ -18,10 +18,10 @@ from starlette.templating import Jinja2Templates
 
 import db
 import settings as settings_module
-from services import examdata
-from services import form_pdf as form_pdf_service
-from services import payment as payment_service
-from services import rarechars as rarechars_service
+from services.reference import exams as examdata
+from services.documents import form_pdf as form_pdf_service
+from services.payment import orders as payment_service
+from services.reference import rarechars as rarechars_service
 from services.providers.sms import make_sms_provider
 from services.providers.alipay import make_alipay_provider
 from services.providers.payment import make_payment_provider

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import db
 import settings as settings_module
-from services import passwords, seeding
-from services.regions import PROVINCES
+from services.accounts import passwords
+from services.reference import seeding
+from services.reference.regions import PROVINCES
 
 ROOT = Path(__file__).resolve().parent
 DEMO_FILE = ROOT / "data" / "demo.toml"
@@ -79,7 +80,7 @@ def cmd_reviewer_add(settings, args):
         return 2
     if args.city:
         # The scope compares city codes (Application.city_code): accept 海淀区 or 110108, store the code.
-        from services import reference
+        from services.reference import options as reference
         by_name = {name: code for code, name in reference.cities(args.province)}
         city = args.city if reference.is_city(args.province, args.city) else by_name.get(args.city)
         if city is None:
@@ -109,7 +110,7 @@ def cmd_reviewer_add(settings, args):
 def cmd_realname(settings, args):
     """Until the reviewers' board exists, a maintainer can decide 线上实名认证 requests here."""
     from models.profiles import RealnameRequest
-    from services import realname
+    from services.accounts import realname
 
     async def go():
         if args.realname_cmd == "list":

@@ -31,7 +31,7 @@ from starlette.templating import Jinja2Templates
 from tortoise import connections
 
 from models.accounts import Account, Reviewer, Session
-from services.names import mask_name
+from services.accounts.names import mask_name
 
 log = logging.getLogger("kjks")
 

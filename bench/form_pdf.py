@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image  # noqa: E402
 
-from services import form_pdf  # noqa: E402
+from services.documents import form_pdf  # noqa: E402
 
 
 def id_photo() -> bytes:

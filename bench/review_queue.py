@@ -39,7 +39,7 @@ async def seed(database_url: str) -> None:
     from models.accounts import Account
     from models.applications import Application
     from models.exams import ExamProvince, Site
-    from services.idnumbers import check_digit
+    from services.accounts.idnumbers import check_digit
 
     await db.init(database_url)
     try:

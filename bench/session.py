@@ -4,7 +4,7 @@ import sys
 
 import httpx
 
-from services.idnumbers import check_digit
+from services.accounts.idnumbers import check_digit
 
 base = sys.argv[1]
 c = httpx.Client(base_url=base)

@@ -12,8 +12,11 @@ from tortoise.expressions import F
 from models.accounts import Account, Reviewer
 from models.applications import Application
 from models.exams import ExamProvince, Site
-from services import passwords, review, submission, uploads
-from services.idnumbers import check_digit
+from services.accounts import passwords
+from services.review import queue as review
+from services.registration import submission
+from services.documents import uploads
+from services.accounts.idnumbers import check_digit
 
 PASSWORD = "Kaoshi2027"
 PHONE_PREFIX = "1390000"

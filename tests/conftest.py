@@ -19,7 +19,8 @@ from tortoise import connections  # noqa: E402
 
 import db  # noqa: E402
 import settings as settings_module  # noqa: E402
-from services import examdata, passwords  # noqa: E402
+from services.reference import exams as examdata
+from services.accounts import passwords  # noqa: E402
 
 passwords.use_fast_hashing_for_tests()
 # Tests change exam rows directly and look at the next page at once: no cache here

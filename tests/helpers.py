@@ -5,7 +5,7 @@ import re
 
 from models.accounts import Account
 from models.sandbox import SmsOutbox
-from services.idnumbers import check_digit
+from services.accounts.idnumbers import check_digit
 
 from tests.conftest import CAPTCHA, csrf_of
 

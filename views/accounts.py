@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from models.accounts import IdType
-from services import accounts as ops
-from services import captcha, idnumbers, names, passwords, sms
+from services.accounts import login as ops
+from services.accounts import captcha, idnumbers, names, passwords, sms
 from web import Form, client_ip, current_account, current_session, end_session, login_required, now, redirect, render, start_session
 
 CN = timezone(timedelta(hours=8))

@@ -45,7 +45,7 @@ async def wechat_authorize(request: Request):
 async def alipay_certify(request: Request):
     """The Alipay app's screen after scanning (sandbox): 确认授权."""
     from models.sandbox import AlipayCertification
-    from services.names import mask_id_number
+    from services.accounts.names import mask_id_number
 
     certify_id = request.query_params.get("certify_id", "")
     cert = await AlipayCertification.get_or_none(certify_id=certify_id, passed=False, expires_at__gt=now())

@@ -10,8 +10,8 @@ from tortoise.expressions import Q
 
 from models.applications import Application, Material
 from models.profiles import Profile, RealnameRequest
-from services import uploads
-from services.review import reviewer_may_see
+from services.documents import uploads
+from services.review.queue import reviewer_may_see
 from web import current_session
 
 log = logging.getLogger("kjks")

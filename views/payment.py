@@ -15,10 +15,11 @@ from models.applications import Application, Status
 from models.exams import ExamProvince
 from models.payments import Order, OrderStatus, PaymentNotification
 from models.sandbox import SandboxPayment
-from services import payment, review
-from services.names import mask_id_number
-from services.regions import PROVINCES
-from services.registration import yuan
+from services.payment import orders as payment
+from services.review import queue as review
+from services.accounts.names import mask_id_number
+from services.reference.regions import PROVINCES
+from services.registration.info import yuan
 from views.wizard import candidate, ctx_for, own_application
 from web import Form, current_reviewer, is_fragment_request, now, redirect, render
 

@@ -9,8 +9,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from models.applications import Application, Status
-from services import form_pdf
-from services.names import mask_id_number, mask_name
+from services.documents import form_pdf
+from services.accounts.names import mask_id_number, mask_name
 from web import login_required, render
 
 

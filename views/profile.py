@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from models.profiles import Education, Profile
-from services import profile as rules
-from services import realname, reference, uploads
-from services.regions import PROVINCES
+from services.accounts import profile as rules
+from services.accounts import realname
+from services.reference import options as reference
+from services.documents import uploads
+from services.reference.regions import PROVINCES
 from web import Form, login_required, now, redirect, render
 
 CN = timezone(timedelta(hours=8))

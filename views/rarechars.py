@@ -4,7 +4,7 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
-from services import rarechars
+from services.reference import rarechars
 from web import current_session, render
 
 

@@ -7,8 +7,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from models.profiles import AlipayAttempt
-from services import realname, reference
-from services.regions import PROVINCES
+from services.accounts import realname
+from services.reference import options as reference
+from services.reference.regions import PROVINCES
 from web import Form, is_fragment_request, login_required, now, redirect, render
 
 

@@ -19,9 +19,10 @@ from starlette.routing import Route
 from models.accounts import Reviewer
 from models.exams import ExamProvince
 from models.reviews import ReviewLog
-from services import accounts as ops
-from services import bundle, captcha, pdfpages, realname, uploads
-from services import review as svc
+from services.accounts import login as ops
+from services.documents import bundle, pdfpages, uploads
+from services.accounts import captcha, realname
+from services.review import queue as svc
 from views.files import file_response
 from web import Form, client_ip, current_session, end_session, is_fragment_request, now, redirect, render, start_session
 

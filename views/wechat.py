@@ -11,8 +11,8 @@ from starlette.routing import Route
 from tortoise.exceptions import IntegrityError
 
 from models.accounts import Account, WechatLogin
-from services import accounts as ops
-from services import idnumbers
+from services.accounts import login as ops
+from services.accounts import idnumbers
 from services.providers.wechat import WechatError
 from web import Form, client_ip, current_session, login_required, now, redirect, render, start_session
 

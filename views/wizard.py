@@ -17,10 +17,13 @@ from tortoise.exceptions import IntegrityError
 from models.applications import Application, Material, Status
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
 from models.profiles import Education, Profile
-from services import eligibility, examdata, photos, realname, reference, registration, submission, uploads, wizard
-from services import materials as materials_rules
-from services import profile as record_rules
-from services.regions import PROVINCES
+from services.registration import eligibility, photos, info as registration, submission, wizard
+from services.reference import exams as examdata, options as reference
+from services.accounts import realname
+from services.documents import uploads
+from services.registration import materials as materials_rules
+from services.accounts import profile as record_rules
+from services.reference.regions import PROVINCES
 from web import Form, login_required, now, read_models, redirect, render
 
 CN = timezone(timedelta(hours=8))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from services.idnumbers import check_digit
+from services.accounts.idnumbers import check_digit
 
 
 def new_id(seed: int) -> str:

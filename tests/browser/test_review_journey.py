@@ -18,8 +18,8 @@ async def _seed() -> dict:
     import db
     import settings as settings_module
     from models.accounts import Account
-    from services import passwords
-    from services.idnumbers import check_digit
+    from services.accounts import passwords
+    from services.accounts.idnumbers import check_digit
     from tests.http.test_review_fixtures import make_app
     from web import now
 

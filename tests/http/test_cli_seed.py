@@ -6,7 +6,8 @@ import pytest
 import cli
 from models.accounts import Reviewer
 from models.exams import Exam, ExamProvince
-from services import passwords, seeding
+from services.accounts import passwords
+from services.reference import seeding
 
 CN = timezone(timedelta(hours=8))
 

@@ -2,7 +2,7 @@
 import pytest
 
 from models.accounts import Account, Session
-from services import passwords
+from services.accounts import passwords
 from tests.conftest import csrf_of
 from tests.helpers import field_error, login, mainland_id, register, sms_code, three_minutes_pass
 

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from models.accounts import Account, Captcha, LoginFailure, Session
-from services import accounts as ops
+from services.accounts import login as ops
 from tests.conftest import csrf_of
 from tests.helpers import PASSWORD, login, mainland_id, register
 

@@ -12,7 +12,7 @@ from models.exams import ExamProvince
 from models.payments import Order, PaymentNotification
 from models.reviews import ReviewLog
 from models.sandbox import SandboxPayment
-from services import payment
+from services.payment import orders as payment
 from services.providers.payment import SandboxPayments
 from tests.conftest import csrf_of
 from tests.helpers import mainland_id

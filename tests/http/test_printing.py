@@ -9,7 +9,8 @@ from pypdf import PdfReader
 from models.accounts import Account
 from models.applications import Application
 from models.payments import Order
-from services import bundle, realname
+from services.documents import bundle
+from services.accounts import realname
 from tests.helpers import mainland_id, register
 from tests.http.test_wizard_steps import demo, post  # noqa: F401
 from tests.http.test_wizard_submit import at_step, pdf, submitted, upload

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from models.profiles import Education, Profile
-from services import realname
+from services.accounts import realname
 from tests import images
 from tests.conftest import csrf_of
 from tests.helpers import field_error, mainland_id, register

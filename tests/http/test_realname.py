@@ -6,7 +6,7 @@ import pytest
 
 from models.accounts import Account
 from models.profiles import RealnameRequest
-from services import realname
+from services.accounts import realname
 from tests import images
 from tests.conftest import csrf_of
 from tests.helpers import mainland_id, register
@@ -149,7 +149,7 @@ async def test_exif_location_is_removed_from_stored_images(client, settings):
     exif[0x010F] = "PhoneMaker"
     await post_online(client, front=("front.jpg", images.jpeg(exif=exif), "image/jpeg"))
     row = await RealnameRequest.first()
-    from services import uploads
+    from services.documents import uploads
     with Image.open(uploads.path_of(Path(settings.upload_dir), row.front)) as img:
         assert not img.getexif() and "exif" not in img.info
 

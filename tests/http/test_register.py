@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from models.accounts import Account, SmsCode
-from services.idnumbers import check_digit
+from services.accounts.idnumbers import check_digit
 from tests.conftest import csrf_of
 from tests.helpers import PASSWORD, field_error, mainland_id, register, register_form, sms_code
 

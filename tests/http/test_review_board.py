@@ -105,7 +105,7 @@ async def test_filters_search_and_pages_keep_the_url(client, demo):
 
 async def test_detail_shows_the_snapshot_full_numbers_history_and_eligibility(client, demo):
     a = await make_app(name="李四", phone="13912345678")
-    from services.submission import log_event
+    from services.registration.submission import log_event
     await log_event(a.id, "submit", "draft", "submitted", a.submitted_at)
     await reviewer(client)
     page = await client.get(f"/review/applications/{a.id}")

@@ -7,7 +7,7 @@ from models.applications import Application, Material
 from models.exams import Site
 from models.profiles import RealnameRequest
 from models.reviews import ReviewLog
-from services import uploads
+from services.documents import uploads
 from tests.helpers import field_error, mainland_id
 from tests.http.test_review_fixtures import make_app, reviewer, token
 from tests.http.test_wizard_steps import demo, post  # noqa: F401
@@ -48,7 +48,7 @@ async def test_photo_and_materials_are_shown_inline_pdfs_as_page_images(client, 
 
 async def test_reviewer_may_see_files_in_scope_only(demo, settings):
     from models.accounts import Reviewer
-    from services.review import reviewer_may_see
+    from services.review.queue import reviewer_may_see
     import cli
     pic, doc = stored(settings, "photo", photo(), ".jpg"), stored(settings, "material", pdf(), ".pdf")
     a = await make_app(photo=pic)
@@ -194,7 +194,7 @@ async def test_the_candidate_sees_the_rejection_resubmits_and_returns_marked(cli
 
 async def test_submission_sets_the_photo_flag_where_the_province_checks_photos(client, demo, settings):
     from models.exams import ExamProvince
-    from services import submission
+    from services.registration import submission
     from tests.http.test_wizard_submit import at_step
     account, app_id, _ = await at_step(client)
     await post(client, f"/apply/{app_id}/materials")
@@ -213,7 +213,7 @@ async def test_submission_sets_the_photo_flag_where_the_province_checks_photos(c
 
 async def test_no_photo_flag_where_the_province_does_not_check(demo, settings):
     from types import SimpleNamespace
-    from services import submission
+    from services.registration import submission
     ep = SimpleNamespace(photo_check=False)
     app = SimpleNamespace(photo=stored(settings, "photo", jpeg(330, 440, color=(30, 30, 30)), ".jpg"))
     assert await submission.photo_flag_of(app, ep, settings.upload_dir) is None

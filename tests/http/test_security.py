@@ -136,7 +136,7 @@ async def test_account_page_needs_login(client):
 
 
 async def test_rare_character_search_by_strokes_and_radical(client):
-    from services import rarechars
+    from services.reference import rarechars
 
     target = rarechars.search(pinyin="yan")[0]
     r = await client.get(f"/rarechars?strokes={target.strokes}&radical={target.radical}", headers={"HX-Request": "true"})

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from models.accounts import SmsCode, SmsThrottle
 from models.sandbox import SmsOutbox
-from services import sms
+from services.accounts import sms
 from tests.conftest import csrf_of
 
 

@@ -154,7 +154,7 @@ async def test_without_a_photo_the_step_is_not_complete(client, demo):
 async def test_the_records_photo_is_copied_so_a_later_record_change_leaves_the_application_intact(client, demo, settings):
     from pathlib import Path
 
-    from services import uploads
+    from services.documents import uploads
     account, app_id = await at_info(client)
     name = uploads.store(Path(settings.upload_dir), "photo", images.photo(), ".jpg")
     await Profile.filter(account_id=account.id).update(photo=name)

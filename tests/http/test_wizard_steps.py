@@ -8,7 +8,8 @@ import cli
 from models.applications import Application
 from models.exams import Exam, ExamProvince
 from models.profiles import Education, Profile
-from services import realname, seeding
+from services.accounts import realname
+from services.reference import seeding
 from tests.conftest import csrf_of
 from tests.helpers import mainland_id, register
 from web import now

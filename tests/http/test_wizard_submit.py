@@ -101,7 +101,7 @@ async def test_two_candidates_cannot_both_take_the_last_place(client, app, demo)
         from tests.http.test_wizard_steps import candidate  # noqa: F401
         from models.profiles import Education
         from datetime import date
-        from services import realname
+        from services.accounts import realname
         from tests.helpers import register
         from web import now
         account_b = await register(other, phone="13900139000", id_number=mainland_id("32010219900307121"))
@@ -155,7 +155,7 @@ async def test_another_candidates_material_is_404(client, other_client, demo):
     _, app_id, _ = await at_step(client)
     await upload(client, app_id, "学历证书（选传）", pdf(1))
     row = await Material.first()
-    from services import realname
+    from services.accounts import realname
     from tests.helpers import register
     from web import now
     b = await register(other_client, phone="13900139000", id_number=mainland_id("32010219900307121"))

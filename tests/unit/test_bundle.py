@@ -1,10 +1,10 @@
-"""services.bundle: the reviewers' 材料包 (form + every proof material, a bookmark per item)."""
+"""services.documents.bundle: the reviewers' 材料包 (form + every proof material, a bookmark per item)."""
 import io
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from services import bundle, uploads
+from services.documents import bundle, uploads
 from tests import images
 from tests.unit.test_form_pdf import build, text_of
 

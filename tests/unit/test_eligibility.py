@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.eligibility import check, work_years
+from services.registration.eligibility import check, work_years
 
 
 def edu(level):

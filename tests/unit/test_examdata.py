@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from models.exams import ExamProvince, Site
-from services import examdata, seeding
+from services.reference import exams as examdata, seeding
 from web import now
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo.toml"

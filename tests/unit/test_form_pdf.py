@@ -1,4 +1,4 @@
-"""services.form_pdf: the 报名表 builder, read back from the PDF itself with pypdf and fontTools."""
+"""services.documents.form_pdf: the 报名表 builder, read back from the PDF itself with pypdf and fontTools."""
 import io
 import re
 from datetime import datetime, timezone
@@ -8,7 +8,9 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from services import form_pdf, names, rarechars
+from services.documents import form_pdf
+from services.accounts import names
+from services.reference import rarechars
 from tests import images
 
 # A name with an Ext A, an Ext B and an Ext G character: one character per shipped rare font at least.

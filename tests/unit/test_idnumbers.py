@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from models.accounts import IdType
-from services.idnumbers import check, check_digit
+from services.accounts.idnumbers import check, check_digit
 
 TODAY = date(2026, 11, 29)
 

@@ -1,4 +1,4 @@
-"""services.materials: every PDF and image is made here (reportlab, pypdf, Pillow); nothing binary is kept."""
+"""services.registration.materials: every PDF and image is made here (reportlab, pypdf, Pillow); nothing binary is kept."""
 import io
 import logging
 import os
@@ -8,9 +8,9 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
-from services import uploads
-from services.materials import MAX_PDF_BYTES, CleanMaterial, clean_material, format_message
-from services.uploads import UploadError
+from services.documents import uploads
+from services.registration.materials import MAX_PDF_BYTES, CleanMaterial, clean_material, format_message
+from services.documents.uploads import UploadError
 
 ALL = ["jpg", "png", "pdf"]
 ALL_MSG = "只支持JPG、PNG、PDF格式的文件"

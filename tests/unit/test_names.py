@@ -1,7 +1,7 @@
 import pytest
 
 from models.accounts import IdType
-from services.names import mask_id_number, mask_name, mask_phone, name_error, normalize_name
+from services.accounts.names import mask_id_number, mask_name, mask_phone, name_error, normalize_name
 
 
 def err(raw, id_type=IdType.MAINLAND):
@@ -60,7 +60,7 @@ def test_mask_id_and_phone():
 
 
 def test_every_character_of_the_picker_is_accepted_in_a_name():
-    from services import rarechars
+    from services.reference import rarechars
 
     offered = [rc.char for rc in rarechars._data().chars]
     assert len(offered) > 20000

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import settings as settings_module
-from services import payment
+from services.payment import orders as payment
 from services.providers.payment import SIGNED_FIELDS, make_payment_provider, signature, verify_signature
 
 FIELDS = {"merchant_id": "M", "out_trade_no": "20271130-11-7F3K9Q2M", "trade_no": "SBX1", "amount_fen": "11200",

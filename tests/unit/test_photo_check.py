@@ -3,7 +3,7 @@ import io
 
 from PIL import Image, ImageDraw
 
-from services import photo_check
+from services.registration import photo_check
 
 
 def _jpeg(img: Image.Image) -> bytes:

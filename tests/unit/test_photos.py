@@ -1,12 +1,12 @@
-"""services.photos: every photo is drawn here with Pillow (noise texture, so JPEGs have realistic sizes)."""
+"""services.registration.photos: every photo is drawn here with Pillow (noise texture, so JPEGs have realistic sizes)."""
 import io
 
 import pytest
 from PIL import Image, ImageDraw, JpegImagePlugin
 
-from services import uploads
-from services.photos import PhotoResult, PhotoRules, prepare_photo
-from services.uploads import UploadError
+from services.documents import uploads
+from services.registration.photos import PhotoResult, PhotoRules, prepare_photo
+from services.documents.uploads import UploadError
 
 RULES = PhotoRules()
 RED, BLUE = (255, 0, 0), (0, 0, 255)

@@ -1,4 +1,4 @@
-"""services.rarechars: the 生僻字 search, and that every offered character is really in the fonts.
+"""services.reference.rarechars: the 生僻字 search, and that every offered character is really in the fonts.
 
 The font checks open the shipped TTF and woff2 files with fontTools (woff2 needs brotli).
 """
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from services import rarechars
-from services.rarechars import RareChar, search
+from services.reference import rarechars
+from services.reference.rarechars import RareChar, search
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,7 +142,7 @@ def test_pdf_with_reportlab_embeds_rare_chars(tmp_path):
 
     # reportlab 5.1 writes the ToUnicode entry of U+20000 as <20000> instead of UTF-16 <D840DC00>, so the glyph
     # draws but copy/paste and text extraction lose it; services.form_pdf fixes that when it is imported.
-    from services import form_pdf
+    from services.documents import form_pdf
 
     assert ttfonts.makeToUnicodeCMap is form_pdf._to_unicode_cmap
     form_pdf.register_fonts()

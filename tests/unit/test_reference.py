@@ -3,11 +3,11 @@ from collections import Counter
 
 import pytest
 
-from services import reference
-from services.reference import (
+from services.reference import options as reference
+from services.reference.options import (
     DEGREES, EDUCATION_LEVELS, ETHNIC_GROUPS, POLITICAL_STATUS, cities, city_name, is_city,
 )
-from services.regions import PROVINCES
+from services.reference.regions import PROVINCES
 
 MUNICIPALITIES = ("11", "12", "31", "50")
 

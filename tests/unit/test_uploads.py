@@ -1,4 +1,4 @@
-"""services.uploads: every test image is drawn here with Pillow; nothing binary is kept in the repo."""
+"""services.documents.uploads: every test image is drawn here with Pillow; nothing binary is kept in the repo."""
 import io
 import os
 import struct
@@ -8,8 +8,8 @@ import pytest
 from PIL import Image, ImageCms, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
-from services import uploads
-from services.uploads import CleanImage, ImageRules, UploadError, clean_image, delete, path_of, read_upload, store
+from services.documents import uploads
+from services.documents.uploads import CleanImage, ImageRules, UploadError, clean_image, delete, path_of, read_upload, store
 
 MB = 1024 * 1024
 RULES = ImageRules(max_bytes=5 * MB, min_width=600, min_height=400)

@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from services import form_pdf, uploads
+from services.documents import form_pdf, uploads
 
 W, H = A4
 MARGIN = 36

@@ -14,8 +14,9 @@ from models.applications import Application, Material, Status
 from models.exams import ExamProvince, Site
 from models.payments import Order, OrderStatus
 from models.reviews import ReviewLog
-from services import eligibility, photo_check, registration, uploads
-from services.regions import PROVINCES
+from services.registration import eligibility, photo_check, info as registration
+from services.documents import uploads
+from services.reference.regions import PROVINCES
 
 
 class SubmitError(Exception):

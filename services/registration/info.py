@@ -33,7 +33,7 @@ async def personal_from_record(account) -> dict:
     """The starting values: 信息采集 as it stands (the highest education)."""
     profile = await Profile.get_or_none(account_id=account.id)
     educations = await Education.filter(account_id=account.id)
-    from services.eligibility import EDU_RANK
+    from services.registration.eligibility import EDU_RANK
 
     best = max(educations, key=lambda e: (EDU_RANK.get(e.level, 0), e.graduated_on), default=None)
     iso = lambda d: d.isoformat() if d else ""  # noqa: E731

@@ -19,7 +19,7 @@ import re
 import unicodedata
 
 from models.accounts import IdType
-from services import rarechars
+from services.reference import rarechars
 
 MAX_NAME = 50
 MIDDLE_DOT = "\u00b7"

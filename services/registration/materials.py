@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from pypdf import PasswordType, PdfReader
 
-from services import uploads
-from services.uploads import UploadError
+from services.documents import uploads
+from services.documents.uploads import UploadError
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_PDF_PAGES = 20

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "rarechars.tsv"
 META = ROOT / "data" / "rarechars_meta.json"
 # U+4E00-U+9FA5 (Unicode 1.1, all of GBK) is drawn by every Chinese system font, so the web subset

@@ -9,7 +9,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "cities.json"
+DATA = Path(__file__).resolve().parents[2] / "data" / "cities.json"
 
 
 @cache

@@ -8,7 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from models.accounts import Account, IdType, LoginFailure, Reviewer, Session
-from services import idnumbers, names, passwords, sms
+from services.accounts import idnumbers, names, passwords, sms
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=10)

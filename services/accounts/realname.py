@@ -11,8 +11,9 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account
 from models.profiles import AlipayAttempt, RealnameRequest
-from services import reference, uploads
-from services.regions import PROVINCES
+from services.reference import options as reference
+from services.documents import uploads
+from services.reference.regions import PROVINCES
 
 # 证件照片: JPEG or PNG by content, at most 5 MB, at least 600×400 pixels.
 ID_IMAGE_RULES = uploads.ImageRules(max_bytes=5 * 1024 * 1024, min_width=600, min_height=400)

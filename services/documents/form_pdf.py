@@ -25,9 +25,10 @@ from tortoise.exceptions import IntegrityError
 from models.accounts import IdType
 from models.applications import Application, Status
 from models.payments import Order, OrderStatus
-from services import rarechars, reference, uploads
-from services.regions import PROVINCES
-from services.registration import yuan
+from services.reference import rarechars, options as reference
+from services.documents import uploads
+from services.reference.regions import PROVINCES
+from services.registration.info import yuan
 
 CN = timezone(timedelta(hours=8))
 PRINTABLE = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED, Status.PAID)

@@ -23,8 +23,10 @@ from models.accounts import Reviewer
 from models.applications import Application, Material, Status
 from models.exams import ExamProvince, Site
 from models.profiles import RealnameRequest
-from services import eligibility, examdata, names
-from services.submission import log_event
+from services.registration import eligibility
+from services.reference import exams as examdata
+from services.accounts import names
+from services.registration.submission import log_event
 
 CN = timezone(timedelta(hours=8))
 PAGE_SIZE = 20

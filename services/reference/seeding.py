@@ -13,8 +13,9 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
-from services import eligibility, examdata, photos, reference
-from services.regions import PROVINCES
+from services.registration import eligibility, photos
+from services.reference import exams as examdata, options as reference
+from services.reference.regions import PROVINCES
 
 CN = timezone(timedelta(hours=8))
 LEVELS = {"初级": ["初级会计实务", "经济法基础"], "中级": ["中级会计实务", "财务管理", "经济法"], "高级": ["高级会计实务"]}

@@ -17,9 +17,9 @@ from tortoise.transactions import in_transaction
 from models.applications import Application, Status
 from models.exams import ExamProvince
 from models.payments import Order, OrderStatus, PaymentNotification
-from services import registration, submission
+from services.registration import info as registration, submission
 from services.providers.payment import PaymentError, PaymentProvider, TradeState, make_payment_provider
-from services.wizard import window_state
+from services.registration.wizard import window_state
 
 log = logging.getLogger("kjks.payment")
 CN = timezone(timedelta(hours=8))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from models.accounts import IdType
-from services.regions import ID_PROVINCE_CODES
+from services.reference.regions import ID_PROVINCE_CODES
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"

@@ -11,8 +11,8 @@ from datetime import date
 
 from models.accounts import Account
 from models.profiles import Education, Profile
-from services import reference
-from services.regions import PROVINCES
+from services.reference import options as reference
+from services.reference.regions import PROVINCES
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 MARKUP_RE = re.compile(r"[<>]")

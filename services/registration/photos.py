@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from services import uploads
-from services.uploads import UploadError
+from services.documents import uploads
+from services.documents.uploads import UploadError
 
 NOT_JPEG = "照片只支持JPG格式"
 BAD_SHAPE = "照片比例与3:4相差过大，请上传竖版证件照"
