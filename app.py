@@ -1,4 +1,10 @@
-"""create_app(settings): the route table (one Mount per area), middleware, lifespan, templates."""
+"""create_app(settings): the route table (the map of the product), middleware, lifespan, templates.
+
+Each route names one handler in views/; each handler calls the service functions of its area
+(services/<area>/) and renders a template. What lives for the whole process is made here once:
+the read path (app.state.reads), the exam reference data (app.state.reference), the outside providers
+(app.state.providers) and the renderer (app.state.render).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -10,24 +16,22 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 import db
 import settings as settings_module
-from services.reference import exams as examdata
-from services.documents import form_pdf as form_pdf_service
-from services.payment import orders as payment_service
-from services.reference import rarechars as rarechars_service
-from services.providers.sms import make_sms_provider
-from services.providers.alipay import make_alipay_provider
-from services.providers.payment import make_payment_provider
-from services.providers.wechat import make_wechat_provider
-from views import accounts, dev, files, home, payment, printing, profile, rarechars, realname, review, wechat, wizard
-from web import SECURITY_HEADERS, PlumbingMiddleware, Renderer, SqliteReader, template_filters
+from db.reads import Reads
+from services.documents import form_pdf
+from services.payment import orders
+from services.providers import make_providers
+from services.reference import rarechars
+from services.reference.exams import ReferenceData
+from views import accounts, dev, files, home, payment, printing, profile, realname, review, wechat, wizard
+from views import rarechars as rarechar_views
+from web import errors
+from web.middleware import PlumbingMiddleware
+from web.render import Renderer, templates_for
 
 log = logging.getLogger("kjks")
 ROOT = settings_module.ROOT
@@ -35,38 +39,33 @@ ROOT = settings_module.ROOT
 
 def create_app(settings: settings_module.Settings | None = None, *, manage_db: bool = True) -> Starlette:
     settings = settings or settings_module.load()
-
-    templates = Jinja2Templates(directory=[str(ROOT / "templates"), str(ROOT / "partials")])
-    # Templates change only with a deploy: no stat() of every template file on every render.
-    templates.env.auto_reload = not (settings.production or settings.app_env == "test")
-    template_filters(templates)
-    templates.env.globals["rarechar_radicals"] = rarechars_service.radicals
-    templates.env.filters["rarechar_button"] = rarechars.button_html
-    render = Renderer(templates, settings)
+    render = Renderer(templates_for(settings, {"rarechar_radicals": rarechars.radicals}), settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         if manage_db:
             await db.init(settings.database_url)
-        if settings.database_url.startswith("sqlite://"):
-            app.state.sqlite_reader = SqliteReader(db.normalize_url(settings.database_url))
-            examdata.reader = app.state.sqlite_reader
-        rarechars_service.search(pinyin="yan")  # load the table now, not on the first visitor's search
-        await anyio.to_thread.run_sync(form_pdf_service.register_fonts)  # not on the first 报名表打印
+        app.state.reads = Reads(settings.database_url)
+        app.state.reference = ReferenceData(app.state.reads, settings.reference_max_age)
+        rarechars.search(pinyin="yan")  # load the table now, not on the first visitor's search
+        await anyio.to_thread.run_sync(form_pdf.register_fonts)  # not on the first 报名表打印
         gc.freeze()  # what start-up allocated lives for the process: keep it out of every GC pass
         # Unpaid orders close on time without a separate scheduler; safe with several processes.
-        closer = asyncio.create_task(payment_service.close_expired_forever(settings)) if manage_db else None
+        closer = asyncio.create_task(orders.close_expired_forever(app.state.providers.payments)) if manage_db else None
         try:
             yield
         finally:
             if closer:
                 closer.cancel()
+            await app.state.reference.close()
+            app.state.reads.close()
             if manage_db:
                 await db.close()
 
     routes = [
         Route("/", home.index, name="home"),
         Route("/help", home.help_centre, name="help"),
+        # 注册, 登录, 找回密码, 账号信息 (views/accounts.py; services/accounts/)
         Route("/captcha.png", accounts.captcha_image, name="captcha"),
         Route("/register", accounts.register, methods=["GET", "POST"], name="register"),
         Route("/sms/send", accounts.send_sms, methods=["POST"], name="sms_send"),
@@ -74,56 +73,41 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         Route("/logout", accounts.logout, methods=["POST"], name="logout"),
         Route("/forgot", accounts.forgot, methods=["GET", "POST"], name="forgot"),
         Route("/account", accounts.account_page, name="account"),
+        Route("/rarechars", rarechar_views.search_page, name="rarechars"),
+        # 微信扫码登录 (views/wechat.py; services/accounts/wechat.py)
         Mount("/login/wechat", routes=wechat.routes),
         Route("/account/wechat/unbind", wechat.unbind, methods=["POST"], name="wechat_unbind"),
-        Route("/rarechars", rarechars.search_page, name="rarechars"),
+        # 实名认证 (views/realname.py; services/accounts/realname.py)
         *realname.routes,
-        *profile.routes,
-        *wizard.routes,
-        *payment.routes,
-        *printing.routes,
-        *review.routes,
         Route("/regions/cities", realname.city_options, name="city_options"),
+        # 信息采集 (views/profile.py; services/accounts/profile.py)
+        *profile.routes,
+        # 网上报名: the wizard (views/wizard.py; services/registration/)
+        *wizard.routes,
+        # 网上缴费 (views/payment.py; services/payment/)
+        *payment.routes,
+        # 报名表打印 and its verification page (views/printing.py; services/documents/form_pdf.py)
+        *printing.routes,
+        # 审核: the reviewers' board (views/review.py; services/review/)
+        *review.routes,
+        # Uploaded files, for whoever may see them (views/files.py; services/documents/access.py)
         Route("/files/{name:path}", files.serve, name="file"),
         Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"),
     ]
     if not settings.production:
-        routes.append(Mount("/dev/pay", routes=payment.dev_routes))  # the payment gateway sandbox
-        routes.append(Mount("/dev", routes=dev.routes))  # sandbox pages exist only outside production
-
-    async def not_found(request: Request, exc: HTTPException):
-        if exc.status_code in (301, 302, 303, 307) and exc.headers and "Location" in exc.headers:
-            return RedirectResponse(exc.headers["Location"], status_code=exc.status_code)
-        if exc.status_code == 403:
-            return render(request, "errors/403.html", {"detail": exc.detail}, status=403)
-        if exc.status_code == 404:
-            return render(request, "errors/404.html", status=404)
-        if exc.status_code == 405:
-            return render(request, "errors/404.html", status=405)
-        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
-
-    async def server_error(request: Request, exc: Exception):
-        rid = request.scope.get("state", {}).get("request_id", "-")
-        log.exception("server error rid=%s %s %s", rid, request.method, request.url.path)
-        # Starlette answers a 500 outside our middleware: the security headers are added here.
-        try:
-            return render(request, "errors/500.html", {"request_id": rid}, status=500, headers=SECURITY_HEADERS)
-        except Exception:
-            return PlainTextResponse(f"系统繁忙，请稍后再试。请求编号：{rid}", status_code=500, headers=SECURITY_HEADERS)
+        # The outside providers' sandboxes (their own pages), only outside production (views/dev.py).
+        routes.append(Mount("/dev", routes=dev.routes))
 
     app = Starlette(
         debug=False,
         routes=routes,
         middleware=[Middleware(PlumbingMiddleware, settings=settings, exempt_prefixes=("/pay/notify",))],
-        exception_handlers={HTTPException: not_found, 500: server_error},
+        exception_handlers={HTTPException: errors.http_error, 500: errors.server_error, **wizard.exception_handlers},
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.render = render
-    app.state.sms = make_sms_provider(settings)
-    app.state.wechat = make_wechat_provider(settings)
-    app.state.alipay = make_alipay_provider(settings)
-    app.state.payments = make_payment_provider(settings)
+    app.state.providers = make_providers(settings)
     return app
 
 

@@ -9,18 +9,20 @@ import asyncio
 import getpass
 import secrets
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
+from services.clock import CN
 import db
 import settings as settings_module
+from services.reference import regions
 from services.accounts import passwords
+from services.accounts.reviewers import add_reviewer
 from services.reference import seeding
 from services.reference.regions import PROVINCES
 
 ROOT = Path(__file__).resolve().parent
 DEMO_FILE = ROOT / "data" / "demo.toml"
-CN = timezone(timedelta(hours=8))
 # The demo reviewer exists only in development, with a password printed at every start.
 DEMO_REVIEWER = ("beijing", "11", "Shenhe2027")
 
@@ -36,17 +38,6 @@ async def _with_db(settings, coro_fn):
         return await coro_fn()
     finally:
         await db.close()
-
-
-async def add_reviewer(username: str, province: str, city: str | None, password: str) -> bool:
-    """Create a reviewer; returns False when the username exists (nothing is changed then)."""
-    from models.accounts import Reviewer
-
-    if await Reviewer.exists(username=username):
-        return False
-    await Reviewer.create(username=username, province_code=province, city=city,
-                          password_hash=await passwords.hash_password(password))
-    return True
 
 
 async def seed_demo() -> dict:
@@ -80,9 +71,8 @@ def cmd_reviewer_add(settings, args):
         return 2
     if args.city:
         # The scope compares city codes (Application.city_code): accept 海淀区 or 110108, store the code.
-        from services.reference import options as reference
-        by_name = {name: code for code, name in reference.cities(args.province)}
-        city = args.city if reference.is_city(args.province, args.city) else by_name.get(args.city)
+        by_name = {name: code for code, name in regions.cities(args.province)}
+        city = args.city if regions.is_city(args.province, args.city) else by_name.get(args.city)
         if city is None:
             print(f"{PROVINCES[args.province]}没有地市 {args.city}", file=sys.stderr)
             return 2
@@ -132,12 +122,18 @@ def cmd_realname(settings, args):
 def cmd_run(settings, args):
     import uvicorn
 
+    from db.reads import Reads
     from services import demo
-    from web import now
+    from services.clock import now
+    from services.reference.exams import ReferenceData
 
     async def seed_all():
         await seed_demo()
-        await demo.seed_applications(settings.upload_dir, now())
+        reads = Reads(settings.database_url)
+        try:
+            await demo.seed_applications(settings.upload_dir, now(), ReferenceData(reads, max_age=0))
+        finally:
+            reads.close()
 
     asyncio.run(_with_db(settings, seed_all))
     url = f"http://{settings.host}:{settings.port}"

@@ -18,6 +18,7 @@
 | PAYMENT_MERCHANT_ID | KJKS-SANDBOX                            | our merchant id at the gateway (checked in every notification) |
 | PAYMENT_KEY       | derived from SECRET_KEY (not production)  | the key that signs the gateway's notifications |
 | ORDER_TIMEOUT_MINUTES | 30                                    | an unpaid order closes after this long (at the latest when 缴费时间 ends) |
+| REFERENCE_MAX_AGE | 5                                         | seconds a process keeps exam reference data (a CLI re-seed shows within it) |
 """
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class Settings:
     payment_merchant_id: str = "KJKS-SANDBOX"
     payment_key: str = ""
     order_timeout_seconds: int = 1800
+    reference_max_age: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -107,6 +109,7 @@ def load(env: dict | None = None) -> Settings:
         payment_key=env.get("PAYMENT_KEY") or ("" if app_env == "production" else
                                                 hashlib.sha256(f"payment:{secret_key}".encode()).hexdigest()),
         order_timeout_seconds=int(env.get("ORDER_TIMEOUT_MINUTES", "30")) * 60,
+        reference_max_age=float(env.get("REFERENCE_MAX_AGE", "5")),
     )
     if s.production:
         if s.captcha_fixed:

@@ -2,6 +2,8 @@
 from tortoise import fields
 from tortoise.models import Model
 
+from models.snapshot import Snapshot
+
 
 class Status:
     DRAFT = "draft"  # filling in the wizard
@@ -48,6 +50,11 @@ class Application(Model):
     form_code = fields.CharField(max_length=24, null=True, unique=True)  # 报名表 verification code (/verify/...)
     paid_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    @property
+    def submission(self) -> Snapshot | None:
+        """The snapshot taken at 提交 (None before the first submission)."""
+        return Snapshot.from_json(self.snapshot) if self.snapshot else None
 
     class Meta:
         table = "application"

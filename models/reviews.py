@@ -17,6 +17,13 @@ class ReviewLog(Model):
     reason = fields.CharField(max_length=200, null=True)
     at = fields.DatetimeField()
 
+    @classmethod
+    async def record(cls, application_id: int, action: str, from_status: str | None, to_status: str, at, *,
+                     actor: str = "考生", reviewer_id: int | None = None, reason: str | None = None) -> "ReviewLog":
+        """Append an event (the log is never updated): the reviewers' detail view shows it as the history."""
+        return await cls.create(application_id=application_id, action=action, from_status=from_status,
+                                to_status=to_status, at=at, actor=actor, reviewer_id=reviewer_id, reason=reason)
+
     class Meta:
         table = "review_log"
         indexes = (("application_id", "id"),)

@@ -17,6 +17,7 @@ from services.review import queue as review
 from services.registration import submission
 from services.documents import uploads
 from services.accounts.idnumbers import check_digit
+from services.reference.exams import ReferenceData
 
 PASSWORD = "Kaoshi2027"
 PHONE_PREFIX = "1390000"
@@ -56,13 +57,13 @@ def portrait(i: int) -> bytes:
     return out.getvalue()
 
 
-async def seed_applications(upload_dir, now) -> int:
+async def seed_applications(upload_dir, now, reference: ReferenceData) -> int:
     """Create the demo candidates with submitted applications; returns how many were created (0 if present)."""
     if await Account.exists(phone__startswith=PHONE_PREFIX):
         return 0
     ep = await ExamProvince.get(province_code="11", exam__code="demo-chuji").select_related("exam")
     reviewer = await Reviewer.get(username="beijing")
-    scope = await review.scope_of(reviewer)
+    scope = await review.scope_of(reference, reviewer)
     hashed = await passwords.hash_password(PASSWORD)
     for i, (name, city) in enumerate(CANDIDATES):
         number = id_number(i)

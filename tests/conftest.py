@@ -1,12 +1,12 @@
 """Test harness: the real app over ASGI (httpx), on SQLite or on PostgreSQL when TEST_DATABASE_URL is set.
 
-The schema is built once per run by the real migrations (so they are tested on both databases), and
-every test starts from empty tables.
+The schema is built once per run by the real migrations (so they are tested on both databases), only when
+a test needs the database: HTTP tests always (tests/http/conftest.py), unit tests that ask for `clean_db`.
+Every such test starts from empty tables. Builders shared by tests are in tests/factories.py.
 """
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 
@@ -15,17 +15,12 @@ os.environ.setdefault("CAPTCHA_FIXED", "TEST")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
-from tortoise import connections  # noqa: E402
 
 import db  # noqa: E402
 import settings as settings_module  # noqa: E402
-from services.reference import exams as examdata
 from services.accounts import passwords  # noqa: E402
 
 passwords.use_fast_hashing_for_tests()
-# Tests change exam rows directly and look at the next page at once: no cache here
-# (tests/unit/test_examdata.py checks the cache itself).
-examdata.ttl = 0
 
 CAPTCHA = os.environ["CAPTCHA_FIXED"]
 _TMP = tempfile.mkdtemp(prefix="kjks-test-")
@@ -48,7 +43,7 @@ async def _reset_postgres(url: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 async def database():
     if DATABASE_URL.startswith("postgres"):
         await _reset_postgres(DATABASE_URL)
@@ -64,8 +59,11 @@ def _tables() -> list[str]:
     return [m._meta.db_table for app in Tortoise.apps.values() for m in app.values()]
 
 
-@pytest.fixture(autouse=True)
-async def clean_tables(database):
+@pytest.fixture
+async def clean_db(database):
+    """Empty tables and no uploads, for a test that uses the database."""
+    from tortoise import connections
+
     conn = connections.get("default")
     tables = _tables()
     if DATABASE_URL.startswith("postgres"):
@@ -82,16 +80,13 @@ def settings():
 
 
 @pytest.fixture
-def app(settings):
+async def app(settings, clean_db):
+    """The app as production runs it, its lifespan included (the read path, the reference data cache)."""
     from app import create_app
-    from web import SqliteReader
 
     app = create_app(settings, manage_db=False)
-    if DATABASE_URL.startswith("sqlite://"):
-        # As in production on SQLite: session lookups read through the direct read-only connection.
-        app.state.sqlite_reader = SqliteReader(db.normalize_url(DATABASE_URL))
-        examdata.reader = app.state.sqlite_reader
-    return app
+    async with app.router.lifespan_context(app):
+        yield app
 
 
 @pytest.fixture
@@ -107,11 +102,21 @@ async def other_client(app):
         yield c
 
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+@pytest.fixture
+async def demo(clean_db):
+    """The demo exams of data/demo.toml, seeded as the CLI does (windows relative to today)."""
+    import cli
+    from services import clock
+    from services.reference import seeding
+
+    await seeding.seed(cli.DEMO_FILE, clock.today())
 
 
-async def csrf_of(client: httpx.AsyncClient, path: str = "/register") -> str:
-    page = await client.get(path)
-    m = CSRF_RE.search(page.text)
-    assert m, f"no CSRF token on {path}"
-    return m.group(1)
+@pytest.fixture
+def gateway(app):
+    """The sandbox gateway's notifications go to the app under test, without pauses between retries."""
+    from services.providers import make_providers
+
+    app.state.providers = make_providers(app.state.settings, payment_transport=httpx.ASGITransport(app=app),
+                                         payment_retry_delays=(0, 0))
+    return app.state.providers.payments

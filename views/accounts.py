@@ -1,22 +1,18 @@
 """注册, 免费获取验证码, 登录 (password and image captcha), 退出, 忘记密码, and the account page."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from models.accounts import IdType
+from models.accounts import Account, IdType
+from services import clock
+from services.accounts import captcha, idnumbers, names, passwords, signup, sms
 from services.accounts import login as ops
-from services.accounts import captcha, idnumbers, names, passwords, sms
-from web import Form, client_ip, current_account, current_session, end_session, login_required, now, redirect, render, start_session
-
-CN = timezone(timedelta(hours=8))
-
-
-
-def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") else "/"
+from services.clock import now
+from web.forms import Form, client_ip, safe_next
+from web.render import redirect, render
+from web.sessions import current_account, log_in, log_out, login_required
 
 
 # ------------------------------------------------------------------ captcha
@@ -39,23 +35,21 @@ def _register_ctx(values=None, errors=None, help_links=None, sms_state=None):
 
 async def register(request: Request):
     if request.method == "GET":
-        await current_session(request)
         return render(request, "accounts/register.html", _register_ctx())
     form = Form(await request.form())
-    today = now().astimezone(CN).date()
-    r = ops.validate_registration(form, today)
+    r = signup.validate_registration(form, clock.today())
     values = {"id_type": r.id_type, "id_number": r.id_number or form.get("id_number"), "name": r.name or form.get("name"),
               "phone": r.phone, "sms_code": r.sms_code}
     if not r.errors:
-        await ops.check_unique(r)
+        await signup.check_unique(r)
     if not r.errors:
         s = request.app.state.settings
         if err := await sms.check_code(r.phone, "register", r.sms_code, secret=s.secret_key, now=now()):
             r.errors["sms_code"] = err
-    account = None if r.errors else await ops.create_account(r)
+    account = None if r.errors else await signup.create_account(r)
     if account is None:
         return render(request, "accounts/register.html", _register_ctx(values, r.errors, r.help), status=422)
-    await start_session(request, account=account)
+    await log_in(request, account=account)
     return redirect(request, "/?welcome=1")
 
 
@@ -71,16 +65,16 @@ async def send_sms(request: Request):
     phone = form.get("phone")
     error = sms.phone_error(phone) or form.errors.get("phone")
     wait = 0
-    if not error and purpose == "register" and await ops.Account.exists(phone=phone):
+    if not error and purpose == "register" and await ops.phone_registered(phone):
         error = "该手机号已注册。如需更换，请查看帮助中心"
     if not error:
         s = request.app.state.settings
         send = True
         if purpose == "reset":
             # Send only to registered phones, but answer the same either way.
-            send = await ops.Account.exists(phone=phone)
+            send = await ops.phone_registered(phone)
         if send:
-            error, wait = await sms.send_code(request.app.state.sms, phone, purpose, secret=s.secret_key, now=now())
+            error, wait = await sms.send_code(request.app.state.providers.sms, phone, purpose, secret=s.secret_key, now=now())
         else:
             wait = int(sms.RESEND_AFTER.total_seconds())
     sms_state = {"error": error, "wait": wait, "sent": not error}
@@ -98,40 +92,36 @@ async def send_sms(request: Request):
 
 async def login(request: Request):
     if request.method == "GET":
-        if await current_account(request):
+        if current_account(request):
             return redirect(request, "/")
-        ctx = {"values": {}, "errors": {}, "next": _safe_next(request.query_params.get("next", "/")),
+        ctx = {"values": {}, "errors": {}, "next": safe_next(request.query_params.get("next", "/")),
                "notice": "密码已重置，请使用新密码登录" if request.query_params.get("reset") else None}
         return render(request, "accounts/login.html", ctx)
     form = Form(await request.form())
     login_name, password, answer = form.get("login"), form.get("password", strip=False), form.get("captcha")
-    nxt = _safe_next(form.get("next") or "/")
+    nxt = safe_next(form.get("next") or "/")
     errors = dict(form.errors)
     if not login_name:
         errors.setdefault("login", "请输入证件号码或手机号")
     if not password:
         errors.setdefault("password", "请输入密码")
-    s = request.app.state.settings
-    t = now()
-    ip = client_ip(request)
-    if not errors and await ops.ip_throttled(ip, t):
-        errors["form"] = ops.THROTTLED
-    captcha_error = await captcha.check_captcha(request.state.sid_hash, answer, secret=s.secret_key, now=t)
-    if captcha_error:
-        errors.setdefault("captcha", captcha_error)
-    if not errors:
-        account, err = await ops.authenticate(ops.Account, await ops.find_login_account(login_name), password, ip, t)
-        if err:
-            errors["form"] = err
-        else:
-            await start_session(request, account=account)
-            return redirect(request, nxt)
+    account = await ops.sign_in(Account, lambda: ops.find_login_account(login_name), password, ip=client_ip(request),
+                                now=now(), errors=errors, captcha=_captcha_check(request, answer))
+    if account is not None:
+        await log_in(request, account=account)
+        return redirect(request, nxt)
     ctx = {"values": {"login": login_name}, "errors": errors, "next": nxt}
     return render(request, "accounts/login.html", ctx, status=422)
 
 
+def _captcha_check(request: Request, answer: str):
+    """This browser's captcha, checked (and used up) by the login flow."""
+    secret = request.app.state.settings.secret_key
+    return lambda: captcha.check_captcha(request.state.sid_hash, answer, secret=secret, now=now())
+
+
 async def logout(request: Request):
-    await end_session(request)
+    await log_out(request)
     return redirect(request, "/")
 
 
@@ -146,12 +136,8 @@ def _forgot_ctx(values=None, errors=None, sms_state=None):
     return {"values": values or {}, "errors": errors or {}, "sms": sms_state or {}, "purpose": "reset"}
 
 
-MISMATCH = "填写的信息与注册信息不一致，重置失败。请核对证件号码、真实姓名和手机号"
-
-
 async def forgot(request: Request):
     if request.method == "GET":
-        await current_session(request)
         return render(request, "accounts/forgot.html", _forgot_ctx())
     form = Form(await request.form())
     values = _forgot_values(form)
@@ -173,12 +159,9 @@ async def forgot(request: Request):
         errors.setdefault("sms_code", "请输入短信验证码")
     account = None
     if not errors:
-        account = await ops.Account.get_or_none(id_number=id_number)
-        # One message for every mismatch: never reveal which value differs.
-        if account is None or account.phone != values["phone"] or account.name != names.normalize_name(
-            values["name"], account.id_type
-        ):
-            errors["form"] = MISMATCH
+        account = await ops.account_for_reset(id_number, values["name"], values["phone"])
+        if account is None:  # one message for every mismatch: never reveal which value differs
+            errors["form"] = ops.MISMATCH
     if not errors:
         s = request.app.state.settings
         if err := await sms.check_code(values["phone"], "reset", values["sms_code"], secret=s.secret_key, now=now()):
@@ -186,7 +169,7 @@ async def forgot(request: Request):
     if errors:
         return render(request, "accounts/forgot.html", _forgot_ctx(values, errors), status=422)
     await ops.reset_password(account, new_password)
-    await end_session(request)
+    await log_out(request)
     return redirect(request, "/login?reset=1")
 
 
@@ -194,7 +177,7 @@ async def forgot(request: Request):
 
 
 async def account_page(request: Request):
-    account = await login_required(request)
+    account = login_required(request)
     return render(request, "accounts/account.html", {"account": account, "id_label": IdType.LABELS[account.id_type],
                                                       "masked_id": names.mask_id_number(account.id_number),
                                                       "masked_phone": names.mask_phone(account.phone),

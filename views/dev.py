@@ -1,32 +1,38 @@
-"""Sandbox pages, mounted only outside production: the SMS outbox and WeChat's phone-side scan page."""
+"""The outside providers' own pages, played by their sandboxes; mounted under /dev only outside production:
+the SMS outbox, WeChat's and Alipay's phone screens after scanning, and the payment gateway's page.
+Everything here goes through `app.state.providers.sandbox`, never through the provider slots."""
 from __future__ import annotations
 
-import hashlib
-
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from models.accounts import WechatLogin
-from models.sandbox import SmsOutbox
-from web import Form, now, render
+from services.accounts import wechat
+from services.accounts.names import mask_id_number
+from services.clock import now
+from services.registration.fees import yuan
+from web.forms import Form
+from web.render import redirect, render
 
+
+def _sandbox(request: Request, kind: str):
+    sandbox = request.app.state.providers.sandbox
+    provider = getattr(sandbox, kind) if sandbox is not None else None
+    if provider is None:  # a real provider is configured: it has its own pages
+        raise HTTPException(404)
+    return provider
 
 
 async def outbox(request: Request):
-    messages = await SmsOutbox.all().order_by("-sent_at", "-id").limit(100)
+    messages = await _sandbox(request, "sms").outbox(limit=100)
     return render(request, "dev/outbox.html", {"messages": messages})
-
-
-def sandbox_openid(wechat_user: str) -> str:
-    """A stable openid per sandbox WeChat user, shaped like WeChat's (28 characters starting with o)."""
-    return "o" + hashlib.sha256(f"sandbox:{wechat_user}".encode()).hexdigest()[:27]
 
 
 async def wechat_authorize(request: Request):
     """What the phone shows after scanning: 确认登录 or 取消."""
+    provider = _sandbox(request, "wechat")
     state = request.query_params.get("state", "")
-    row = await WechatLogin.get_or_none(state=state)
-    valid = row is not None and row.status == "pending" and row.expires_at > now()
+    valid = await wechat.scanned(state, now()) is not None
     if request.method == "GET":
         return render(request, "dev/wechat.html", {"state": state, "valid": valid, "done": None,
                                                     "wechat_user": "sandbox-user"})
@@ -34,30 +40,58 @@ async def wechat_authorize(request: Request):
     wechat_user = form.get("wechat_user") or "sandbox-user"
     done = "cancelled"
     if valid and form.get("action") == "confirm":
-        code = await request.app.state.wechat.grant(sandbox_openid(wechat_user), now=now())
-        updated = await WechatLogin.filter(state=state, status="pending").update(status="confirmed", code=code)
-        done = "confirmed" if updated else "expired"
+        # WeChat sends the phone back to our callback with a code: here the sandbox calls it directly.
+        code = await provider.grant(provider.openid_of(wechat_user), now=now())
+        done = "confirmed" if await wechat.confirm(state, code) else "expired"
     elif valid:
-        await WechatLogin.filter(state=state, status="pending").update(status="cancelled")
+        await wechat.cancel(state)
     return render(request, "dev/wechat.html", {"state": state, "valid": False, "done": done, "wechat_user": wechat_user})
 
 
 async def alipay_certify(request: Request):
     """The Alipay app's screen after scanning (sandbox): 确认授权."""
-    from models.sandbox import AlipayCertification
-    from services.accounts.names import mask_id_number
-
+    provider = _sandbox(request, "alipay")
     certify_id = request.query_params.get("certify_id", "")
-    cert = await AlipayCertification.get_or_none(certify_id=certify_id, passed=False, expires_at__gt=now())
+    cert = await provider.pending(certify_id, now=now())
     done = False
     if request.method == "POST" and cert is not None:
-        done = await request.app.state.alipay.authorize(certify_id, now=now())
+        done = await provider.authorize(certify_id, now=now())
     ctx = {"cert": cert, "done": done, "masked_id": mask_id_number(cert.id_number) if cert else ""}
     return render(request, "dev/alipay.html", ctx)
+
+
+async def _trade(request: Request):
+    provider = _sandbox(request, "payments")
+    row = await provider.trade(request.path_params["trade_no"])
+    if row is None:
+        raise HTTPException(404)
+    return provider, row
+
+
+async def pay_page(request: Request):
+    """The gateway's payment page: 确认支付 or 取消."""
+    _, row = await _trade(request)
+    return render(request, "payment/sandbox.html", {"p": row, "amount": yuan(row.amount_fen)})
+
+
+async def pay_confirm(request: Request):
+    """确认支付: paid once, the signed notification sent (with retries), then back to the platform."""
+    provider, row = await _trade(request)
+    await provider.confirm(row.trade_no, now=now())
+    return redirect(request, row.return_url)
+
+
+async def pay_cancel(request: Request):
+    provider, row = await _trade(request)
+    await provider.cancel(row.trade_no)
+    return redirect(request, row.return_url)
 
 
 routes = [
     Route("/alipay/certify", alipay_certify, methods=["GET", "POST"], name="dev_alipay"),
     Route("/outbox", outbox, name="dev_outbox"),
     Route("/wechat/authorize", wechat_authorize, methods=["GET", "POST"], name="dev_wechat"),
+    Route("/pay/{trade_no}", pay_page, name="dev_pay"),
+    Route("/pay/{trade_no}/confirm", pay_confirm, methods=["POST"], name="dev_pay_confirm"),
+    Route("/pay/{trade_no}/cancel", pay_cancel, methods=["POST"], name="dev_pay_cancel"),
 ]

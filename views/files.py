@@ -12,12 +12,12 @@ from models.applications import Application, Material
 from models.profiles import Profile, RealnameRequest
 from services.documents import uploads
 from services.review.queue import reviewer_may_see
-from web import current_session
+from web.sessions import current_session
 
 log = logging.getLogger("kjks")
 
 
-async def may_see(session, name: str) -> bool:
+async def may_see(reference, session, name: str) -> bool:
     if session is None:
         return False
     if session.account_id:
@@ -30,14 +30,14 @@ async def may_see(session, name: str) -> bool:
             return True
         return await Material.filter(stored=name, application__account_id=session.account_id).exists()
     if session.reviewer_id:
-        return await reviewer_may_see(session.reviewer, name)
+        return await reviewer_may_see(reference, session.reviewer, name)
     return False
 
 
 async def serve(request: Request):
     name = request.path_params["name"]
-    session = await current_session(request)
-    if not await may_see(session, name):
+    session = current_session(request)
+    if not await may_see(request.app.state.reference, session, name):
         log.info("file refused %s rid=%s", name, request.state.request_id)
         raise HTTPException(404)
     return file_response(request.app.state.settings, name)

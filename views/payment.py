@@ -1,5 +1,4 @@
-"""网上缴费 (生成订单, 支付, the return page, the gateway's notifications), the reviewers' 对账 view, and the
-payment gateway sandbox's pages (dev_routes, mounted under /dev/pay outside production)."""
+"""网上缴费 (生成订单, 支付, the return page, the gateway's notifications) and the reviewers' 对账 view."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
@@ -14,33 +13,38 @@ from tortoise.functions import Count, Sum
 from models.applications import Application, Status
 from models.exams import ExamProvince
 from models.payments import Order, OrderStatus, PaymentNotification
-from models.sandbox import SandboxPayment
 from services.payment import orders as payment
 from services.review import queue as review
 from services.accounts.names import mask_id_number
 from services.reference.regions import PROVINCES
-from services.registration.info import yuan
-from views.wizard import candidate, ctx_for, own_application
-from web import Form, current_reviewer, is_fragment_request, now, redirect, render
+from services.registration.fees import yuan
+from services.registration import applications, wizard
+from services.clock import now
+from web.forms import Form
+from web.render import is_fragment_request, redirect, render
+from web.sessions import current_reviewer, verified_candidate
 
 MAX_NOTIFICATION_BYTES = 8 * 1024
 
 
 async def _approved_application(request: Request):
     """The candidate's own application (else 404); before approval the page is the review notice."""
-    account = await candidate(request)
-    app, ep = await own_application(request, account)
+    account = verified_candidate(request)
+    found = await applications.own(request.app.state.reads, request.app.state.reference, account.id,
+                                   request.path_params["app_id"])
+    if found is None:
+        raise HTTPException(404)
+    app, ep = found
     if app.status not in (Status.APPROVED, Status.PAID):
         raise HTTPException(303, headers={"Location": f"/apply/{app.id}/result"})
     return app, ep
 
 
 async def _pay_ctx(app: Application, ep: ExamProvince, errors: dict | None = None, platform: str = "") -> dict:
-    order = await payment.current_order(app.id)
-    state = payment.effective_status(order, now())
-    s = app.snapshot
-    return ctx_for(app, ep, "pay", s=s, masked_id=mask_id_number(s["candidate"]["id_number"]), order=order,
-                   state=state, state_label=payment.STATUS_LABELS[state],
+    shown = await payment.shown_order(app.id, now())
+    order, s = shown.order, app.submission
+    return wizard.page_context(app, ep, "pay", s=s, masked_id=mask_id_number(s.candidate.id_number), order=order,
+                   state=shown.state, state_label=shown.label,
                    amount=yuan(order.amount_fen) if order else "", window_error=payment.window_error(ep, now()),
                    errors=errors or {}, platform=platform)
 
@@ -55,7 +59,7 @@ async def create_order(request: Request):
     app, ep = await _approved_application(request)
     settings = request.app.state.settings
     try:
-        await payment.create_order(app, ep, request.app.state.payments, now(), settings.order_timeout_seconds)
+        await payment.create_order(app, ep, request.app.state.providers.payments, now(), settings.order_timeout_seconds)
     except payment.OrderError as e:
         return render(request, "payment/pay.html", await _pay_ctx(app, ep, {"order": str(e)}),
                       fragment="pay_order.html", status=422)
@@ -70,7 +74,7 @@ async def start_payment(request: Request):
     form = Form(await request.form())
     platform = form.get("platform")
     try:
-        url = await payment.start_payment(app, ep, request.app.state.payments, platform, now())
+        url = await payment.start_payment(app, ep, request.app.state.providers.payments, platform, now())
     except payment.OrderError as e:
         return render(request, "payment/pay.html", await _pay_ctx(app, ep, {"platform": str(e)}, platform),
                       fragment="pay_order.html", status=422)
@@ -78,7 +82,7 @@ async def start_payment(request: Request):
 
 
 async def _own_order(request: Request) -> Order:
-    account = await candidate(request)
+    account = verified_candidate(request)
     order = await Order.get_or_none(number=request.path_params["number"],
                                     application__account_id=account.id).select_related("application")
     if order is None:
@@ -91,7 +95,7 @@ async def return_page(request: Request):
     notification or a status query established; 查询支付结果 (POST) asks the gateway."""
     order = await _own_order(request)
     if request.method == "POST":
-        await payment.query_and_settle(order, request.app.state.payments, now())
+        await payment.query_and_settle(order, request.app.state.providers.payments, now())
         return redirect(request, f"/pay/return/{order.number}")
     state = payment.effective_status(order, now())
     ep = await ExamProvince.get(id=order.application.province_id)
@@ -111,7 +115,7 @@ async def notify(request: Request):
     fields = dict(pairs)
     if len(fields) != len(pairs):  # a repeated field could smuggle a second value past the signature
         fields = {}
-    ok = await payment.receive_notification(fields, body, request.app.state.payments, now())
+    ok = await payment.receive_notification(fields, body, request.app.state.providers.payments, now())
     return PlainTextResponse("success" if ok else "fail")
 
 
@@ -143,7 +147,7 @@ async def _order_counts(scope: Q, t) -> tuple[dict, int]:
 
 async def reconcile(request: Request):
     """对账: orders by state, the paid total, and the notifications that did not match (late_paid, rejected)."""
-    reviewer = await current_reviewer(request)
+    reviewer = current_reviewer(request)
     if reviewer is None:
         raise HTTPException(404)
     scope, t = await _scope(reviewer), now()
@@ -155,37 +159,9 @@ async def reconcile(request: Request):
     orders = await Order.filter(scope).select_related("application").order_by("-id").limit(100)
     return render(request, "payment/reconcile.html", {
         "reviewer": reviewer, "province_name": PROVINCES.get(reviewer.province_code, reviewer.province_code),
-        "city_name": (await review.scope_of(reviewer)).cities.get(reviewer.city, reviewer.city) if reviewer.city else "",
+        "city_name": (await review.scope_of(request.app.state.reference, reviewer)).cities.get(reviewer.city, reviewer.city) if reviewer.city else "",
         "counts": counts, "labels": OrderStatus.LABELS, "total": yuan(total), "notes": notes, "orders": orders,
         "effective": lambda o: payment.effective_status(o, t), "yuan": yuan})
-
-
-# ------------------------------------------------------------------ the gateway sandbox (/dev/pay/...)
-
-
-async def _sandbox_payment(request: Request) -> SandboxPayment:
-    row = await SandboxPayment.get_or_none(trade_no=request.path_params["trade_no"])
-    if row is None:
-        raise HTTPException(404)
-    return row
-
-
-async def sandbox_page(request: Request):
-    row = await _sandbox_payment(request)
-    return render(request, "payment/sandbox.html", {"p": row, "amount": yuan(row.amount_fen)})
-
-
-async def sandbox_confirm(request: Request):
-    """确认支付: paid once, the signed notification sent (with retries), then back to the platform."""
-    row = await _sandbox_payment(request)
-    await request.app.state.payments.confirm(row.trade_no, now=now())
-    return redirect(request, row.return_url)
-
-
-async def sandbox_cancel(request: Request):
-    row = await _sandbox_payment(request)
-    await request.app.state.payments.cancel(row.trade_no)
-    return redirect(request, row.return_url)
 
 
 routes = [
@@ -195,9 +171,4 @@ routes = [
     Route("/pay/return/{number}", return_page, methods=["GET", "POST"], name="pay_return"),
     Route("/pay/notify", notify, methods=["POST"], name="pay_notify"),
     Route("/review/reconcile", reconcile, name="reconcile"),
-]
-dev_routes = [
-    Route("/{trade_no}", sandbox_page, name="dev_pay"),
-    Route("/{trade_no}/confirm", sandbox_confirm, methods=["POST"], name="dev_pay_confirm"),
-    Route("/{trade_no}/cancel", sandbox_cancel, methods=["POST"], name="dev_pay_cancel"),
 ]

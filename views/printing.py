@@ -11,12 +11,13 @@ from starlette.routing import Route
 from models.applications import Application, Status
 from services.documents import form_pdf
 from services.accounts.names import mask_id_number, mask_name
-from web import login_required, render
+from web.render import render
+from web.sessions import login_required
 
 
 async def form(request: Request):
     """Owner only (anyone else's id is 404), and only from submission on: before that there is no form."""
-    account = await login_required(request)
+    account = login_required(request)
     app = await Application.get_or_none(id=request.path_params["app_id"], account_id=account.id)
     if app is None:
         raise HTTPException(404)
@@ -36,11 +37,10 @@ async def verify(request: Request):
     app = await Application.get_or_none(form_code=code) if form_pdf.is_code(code) else None
     if app is None or not app.snapshot:
         return render(request, "printing/verify.html", {"found": False}, status=404)
-    s = app.snapshot
+    s = app.submission
     return render(request, "printing/verify.html", {
-        "found": True, "name": mask_name(s["candidate"]["name"]),
-        "id_number": mask_id_number(s["candidate"]["id_number"]),
-        "exam": s["exam"]["name"], "province": s["province"]["name"], "status_label": Status.LABELS[app.status],
+        "found": True, "name": mask_name(s.candidate.name), "id_number": mask_id_number(s.candidate.id_number),
+        "exam": s.exam.name, "province": s.province.name, "status_label": Status.LABELS[app.status],
         "code": code})
 
 

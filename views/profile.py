@@ -1,40 +1,29 @@
 """信息采集: the task list, one form per section (each saved on its own), and the confirmation."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-
 import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
 from models.profiles import Education, Profile
+from services.reference import regions
 from services.accounts import profile as rules
-from services.accounts import realname
 from services.reference import options as reference
 from services.documents import uploads
 from services.reference.regions import PROVINCES
-from web import Form, login_required, now, redirect, render
+from services import clock
+from services.clock import now
+from web.forms import Form
+from web.render import redirect, render
+from web.sessions import verified_candidate
 
-CN = timezone(timedelta(hours=8))
 PHOTO_RULES = uploads.ImageRules(max_bytes=2 * 1024 * 1024, min_width=295, min_height=413, formats=("JPEG",))
 
 
 
-async def verified_account(request: Request):
-    """信息采集 needs 实名认证: without it, the 实名认证 window comes up instead."""
-    account = await login_required(request)
-    if not realname.is_verified(account):
-        raise HTTPException(303, headers={"Location": "/realname?next=/profile"})
-    return account
-
-
-def _today():
-    return now().astimezone(CN).date()
-
-
 async def index(request: Request):
-    account = await verified_account(request)
+    account = verified_candidate(request)
     profile = await rules.get_profile(account)
     educations = await Education.filter(account=account).order_by("graduated_on")
     sections = rules.sections(profile, educations)
@@ -64,14 +53,14 @@ async def _clean_photo(upload) -> uploads.CleanImage:
 
 
 async def basic(request: Request):
-    account = await verified_account(request)
+    account = verified_candidate(request)
     profile = await rules.get_profile(account)
     if request.method == "GET":
         return render(request, "profile/basic.html", _basic_ctx(account, profile))
     data = await request.form(max_part_size=3 * 1024 * 1024)
     try:
         form = Form(data)
-        values = rules.validate_basic(form, account, _today())
+        values = rules.validate_basic(form, account, clock.today())
         upload = data.get("photo")
         image = None
         if upload is not None and getattr(upload, "filename", None):
@@ -102,14 +91,14 @@ async def basic(request: Request):
 
 
 async def education(request: Request):
-    account = await verified_account(request)
+    account = verified_candidate(request)
     entries = await Education.filter(account=account).order_by("graduated_on")
     ctx = {"entries": entries, "levels": reference.EDUCATION_LEVELS, "values": {}, "errors": {}}
     if request.method == "GET":
         return render(request, "profile/education.html", ctx)
     form = Form(await request.form())
     birth = rules.birth_date_of(account, await Profile.get_or_none(account_id=account.id))
-    values = rules.validate_education(form, _today(), birth)
+    values = rules.validate_education(form, clock.today(), birth)
     if form.errors:
         ctx.update(values={k: form.get(k) for k in values}, errors=form.errors)
         return render(request, "profile/education.html", ctx, status=422)
@@ -119,7 +108,7 @@ async def education(request: Request):
 
 
 async def education_delete(request: Request):
-    account = await verified_account(request)
+    account = verified_candidate(request)
     deleted = await Education.filter(id=request.path_params["id"], account=account).delete()
     if not deleted:
         raise HTTPException(404)
@@ -132,7 +121,7 @@ def _iso(value) -> str:
 
 
 async def degree(request: Request):
-    account = await verified_account(request)
+    account = verified_candidate(request)
     profile = await rules.get_profile(account)
     ctx = {"degrees": reference.DEGREES, "errors": {},
            "values": {"degree": profile.degree or "", "degree_org": profile.degree_org or "",
@@ -141,7 +130,7 @@ async def degree(request: Request):
         return render(request, "profile/degree.html", ctx)
     form = Form(await request.form())
     educations = await Education.filter(account=account)
-    values = rules.validate_degree(form, _today(), rules.birth_date_of(account, profile), educations)
+    values = rules.validate_degree(form, clock.today(), rules.birth_date_of(account, profile), educations)
     if form.errors:
         ctx.update(values={k: form.get(k) for k in ("degree", "degree_org", "degree_date")}, errors=form.errors)
         return render(request, "profile/degree.html", ctx, status=422)
@@ -150,7 +139,7 @@ async def degree(request: Request):
 
 
 async def work(request: Request):
-    account = await verified_account(request)
+    account = verified_candidate(request)
     profile = await rules.get_profile(account)
     stored = {"no_employer": "1" if profile.no_employer else "", "employer": profile.employer or "",
               "employer_province": profile.employer_province or "", "employer_city": profile.employer_city or "",
@@ -160,7 +149,7 @@ async def work(request: Request):
             stored.update({k: request.query_params.get(k, "") for k in stored})
         return render(request, "profile/work.html", _work_ctx(stored, {}))
     form = Form(await request.form())
-    values = rules.validate_work(form, _today(), rules.birth_date_of(account, profile))
+    values = rules.validate_work(form, clock.today(), rules.birth_date_of(account, profile))
     if form.errors:
         typed = {k: form.get(k) for k in stored}
         return render(request, "profile/work.html", _work_ctx(typed, form.errors), status=422)
@@ -170,11 +159,11 @@ async def work(request: Request):
 
 def _work_ctx(values, errors):
     return {"values": values, "errors": errors, "provinces": PROVINCES,
-            "employer_cities": reference.cities(values.get("employer_province", ""))}
+            "employer_cities": regions.cities(values.get("employer_province", ""))}
 
 
 async def confirm(request: Request):
-    account = await verified_account(request)
+    account = verified_candidate(request)
     profile = await rules.get_profile(account)
     educations = await Education.filter(account=account)
     if not all(s["done"] for s in rules.sections(profile, educations)):

@@ -7,10 +7,13 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from models.profiles import AlipayAttempt
+from services.reference import regions
 from services.accounts import realname
-from services.reference import options as reference
 from services.reference.regions import PROVINCES
-from web import Form, is_fragment_request, login_required, now, redirect, render
+from services.clock import now
+from web.forms import Form
+from web.render import is_fragment_request, redirect, render
+from web.sessions import login_required
 
 
 
@@ -19,14 +22,14 @@ async def _context(request, account, values=None, errors=None):
     values = values or {}
     province = values.get("province") or (latest.province_code if latest else "")
     return {"account": account, "latest": latest, "values": values, "errors": errors or {},
-            "provinces": PROVINCES, "province": province, "cities": reference.cities(province),
+            "provinces": PROVINCES, "province": province, "cities": regions.cities(province),
             "city": values.get("city") or (latest.city_code if latest else ""), "fields": realname.IMAGE_FIELDS,
             "rules": realname.ID_IMAGE_RULES, "verified": realname.is_verified(account)}
 
 
 async def page(request: Request):
     """The 实名认证 window: a full page, or the modal fragment for htmx (信息采集 without verification)."""
-    account = await login_required(request)
+    account = login_required(request)
     if realname.is_verified(account) and request.query_params.get("next"):
         return redirect(request, "/profile")
     # Without JavaScript the province is chosen by reloading the page with ?province= (the city list follows).
@@ -36,29 +39,29 @@ async def page(request: Request):
 
 
 async def start_alipay(request: Request):
-    account = await login_required(request)
+    account = login_required(request)
     if realname.is_verified(account):
         return redirect(request, "/profile")
-    attempt = await realname.start_alipay(request.app.state.alipay, account, now())
+    attempt = await realname.start_alipay(request.app.state.providers.alipay, account, now())
     return redirect(request, f"/realname/alipay/{attempt.certify_id}")
 
 
 async def alipay_status(request: Request):
-    account = await login_required(request)
+    account = login_required(request)
     attempt = await AlipayAttempt.get_or_none(certify_id=request.path_params["certify_id"], account_id=account.id)
     if attempt is None:
         raise HTTPException(404)
-    status = await realname.check_alipay(request.app.state.alipay, attempt, now())
+    status = await realname.check_alipay(request.app.state.providers.alipay, attempt, now())
     if status == "passed":
         return redirect(request, "/profile?verified=1")
-    url = request.app.state.alipay.certify_url(attempt.certify_id)
+    url = request.app.state.providers.alipay.certify_url(attempt.certify_id)
     ctx = {"attempt": attempt, "status": status, "qr_url": url,
            "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2) if not is_fragment_request(request) else None}
     return render(request, "realname/alipay.html", ctx, fragment="alipay_status.html")
 
 
 async def submit_online(request: Request):
-    account = await login_required(request)
+    account = login_required(request)
     if realname.is_verified(account):
         return redirect(request, "/profile")
     latest = await realname.latest_request(account)
@@ -87,7 +90,7 @@ async def city_options(request: Request):
     name = q.get("name", "city")
     if name not in ("city", "employer_city"):
         name = "city"
-    ctx = {"cities": reference.cities(province), "city": "", "name": name, "province": province}
+    ctx = {"cities": regions.cities(province), "city": "", "name": name, "province": province}
     return render(request, "city_select.html", ctx)
 
 

@@ -24,19 +24,17 @@ from services.documents import bundle, pdfpages, uploads
 from services.accounts import captcha, realname
 from services.review import queue as svc
 from views.files import file_response
-from web import Form, client_ip, current_session, end_session, is_fragment_request, now, redirect, render, start_session
+from services.clock import now
+from web.forms import Form, client_ip
+from web.render import is_fragment_request, redirect, render
+from web.sessions import current_session, log_in, log_out, reviewer_required
 
 log = logging.getLogger("kjks")
 LEVELS = ("初级", "中级", "高级")
 
 
 async def reviewer_scope(request: Request) -> svc.Scope:
-    session = await current_session(request)
-    if session is not None and session.account_id:
-        raise HTTPException(403, "审核功能仅限审核人员使用")
-    if session is None or not session.reviewer_id:
-        raise HTTPException(303, headers={"Location": "/review"})
-    return await svc.scope_of(session.reviewer)
+    return await svc.scope_of(request.app.state.reference, reviewer_required(request))
 
 
 def out_of_scope(request: Request, what: str) -> HTTPException:
@@ -56,16 +54,17 @@ async def application_in_scope(request: Request, scope: svc.Scope):
 
 async def board(request: Request):
     """GET /review: the queue for a reviewer, the login form for anyone else."""
-    session = await current_session(request)
+    session = current_session(request)
     if session is None or not session.reviewer_id:
         return render(request, "review/login.html", {"values": {}, "errors": {}})
-    scope = await svc.scope_of(session.reviewer)
+    scope = await svc.scope_of(request.app.state.reference, session.reviewer)
     q, extra = request.query_params, {}
     if "done" in q:  # back from a plain-form 批量通过 (303): say what happened, as the htmx answer does
         skipped = await svc.skip_reasons(scope, [i for i in q.get("skipped", "").split(",") if i])
         extra = {"message": f"已通过 {q.get('done')} 条" + (f"；未处理 {len(skipped)} 条" if skipped else ""),
                  "skipped": skipped}
-    return render(request, "review/board.html", await _board_ctx(scope, q, **extra), fragment="review_queue.html")
+    return render(request, "review/board.html", await _board_ctx(request.app.state.reads, scope, q, **extra),
+                  fragment="review_queue.html")
 
 
 async def login(request: Request):
@@ -76,22 +75,18 @@ async def login(request: Request):
         errors.setdefault("username", "请输入用户名")
     if not password:
         errors.setdefault("password", "请输入密码")
-    s, t, ip = request.app.state.settings, now(), client_ip(request)
-    if not errors and await ops.ip_throttled(ip, t):
-        errors["form"] = ops.THROTTLED
-    if err := await captcha.check_captcha(request.state.sid_hash, form.get("captcha"), secret=s.secret_key, now=t):
-        errors.setdefault("captcha", err)
-    if not errors:
-        reviewer, err = await ops.authenticate(Reviewer, await ops.find_reviewer(username), password, ip, t)
-        if not err:
-            await start_session(request, reviewer=reviewer)
-            return redirect(request, "/review")
-        errors["form"] = err
+    secret, answer = request.app.state.settings.secret_key, form.get("captcha")
+    reviewer = await ops.sign_in(Reviewer, lambda: ops.find_reviewer(username), password, ip=client_ip(request),
+                                 now=now(), errors=errors, captcha=lambda: captcha.check_captcha(
+                                     request.state.sid_hash, answer, secret=secret, now=now()))
+    if reviewer is not None:
+        await log_in(request, reviewer=reviewer)
+        return redirect(request, "/review")
     return render(request, "review/login.html", {"values": {"username": username}, "errors": errors}, status=422)
 
 
 async def logout(request: Request):
-    await end_session(request)
+    await log_out(request)
     return redirect(request, "/review")
 
 
@@ -102,9 +97,9 @@ def _query(f: svc.Filters, **changes) -> str:
     return urlencode(f.params(**changes))
 
 
-async def _board_ctx(scope: svc.Scope, params, **extra) -> dict:
+async def _board_ctx(reads, scope: svc.Scope, params, **extra) -> dict:
     f = svc.Filters.parse(params)
-    data = await svc.queue(scope, f)
+    data = await svc.queue(reads, scope, f)
     total = data["counts"][f.status]
     pages = max(1, -(-total // svc.PAGE_SIZE))
     return {"f": f, "cities": scope.cities, "sites": svc.sites_of(scope, f.city), "levels": LEVELS,
@@ -129,14 +124,14 @@ async def bulk(request: Request):
     if not is_fragment_request(request):  # no JavaScript: 303 to the list, so a reload posts nothing again
         query = urlencode({**dict(back), "done": len(done), "skipped": ",".join(str(i) for i in skipped)})
         return redirect(request, f"/review?{query}")
-    ctx = await _board_ctx(scope, back, message=message, skipped=skipped)
+    ctx = await _board_ctx(request.app.state.reads, scope, back, message=message, skipped=skipped)
     return render(request, "review/board.html", ctx, fragment="review_queue.html", status=200)
 
 
 async def export_csv(request: Request):
     scope = await reviewer_scope(request)
     f = svc.Filters.parse(request.query_params)
-    rows = (await svc.queue(scope, f, limit=None))["rows"]
+    rows = (await svc.queue(request.app.state.reads, scope, f, limit=None))["rows"]
     return Response(svc.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": "attachment; filename=\"review-export.csv\"", "Cache-Control": "no-store"})
 
@@ -147,8 +142,8 @@ async def export_csv(request: Request):
 async def _detail_ctx(scope: svc.Scope, app, **extra) -> dict:
     ep = await ExamProvince.get(id=app.province_id)
     history = await ReviewLog.filter(application_id=app.id).order_by("id")
-    return {"app": app, "s": app.snapshot or {}, "ep": ep, "history": history, "labels": svc.Status.LABELS,
-            "check": svc.eligibility_of(app.snapshot or {}), "reasons": ep.reject_reasons, "errors": {},
+    return {"app": app, "s": app.submission, "ep": ep, "history": history, "labels": svc.Status.LABELS,
+            "check": svc.eligibility_of(app.submission), "reasons": ep.reject_reasons, "errors": {},
             "values": {}, "row": await svc.one_row(scope, app.id), **extra}
 
 
@@ -180,7 +175,7 @@ async def _decision_response(request, scope, app, error: str | None, status: int
     app_id = app.id
     app = await svc.in_scope(scope, app_id) or app  # reloaded: the status as it is now
     target = request.headers.get("hx-target", "") if is_fragment_request(request) else ""
-    counts_ctx = await _board_ctx(scope, _current_params(request)) if target else {}
+    counts_ctx = await _board_ctx(request.app.state.reads, scope, _current_params(request)) if target else {}
     if target.startswith("row-"):
         return render(request, "review_row_response.html", {**counts_ctx, "r": await svc.one_row(scope, app_id),
                                                              "row_error": error, "oob": True},
@@ -198,8 +193,7 @@ async def _own_file(request: Request) -> str:
     scope = await reviewer_scope(request)
     app = await application_in_scope(request, scope)
     name = request.path_params["name"]
-    snap = app.snapshot or {}
-    if name != snap.get("photo") and name not in {m["stored"] for m in snap.get("materials", [])}:
+    if app.submission is None or name not in app.submission.files:
         raise out_of_scope(request, f"file={name}")
     return name
 
@@ -251,7 +245,7 @@ async def photo_ok(request: Request):
 
 
 async def realname_page(request: Request, errors: dict | None = None, status: int = 200):
-    session = await current_session(request)
+    session = current_session(request)
     rows = await svc.realname_queue(session.reviewer)
     return render(request, "review/realname.html", {"rows": rows, "errors": errors or {}}, status=status)
 

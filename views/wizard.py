@@ -5,7 +5,7 @@ whether the step is allowed; a later step sends the candidate back to the first 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date
 from types import SimpleNamespace
 
 import anyio.to_thread
@@ -17,38 +17,27 @@ from tortoise.exceptions import IntegrityError
 from models.applications import Application, Material, Status
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
 from models.profiles import Education, Profile
-from services.registration import eligibility, photos, info as registration, submission, wizard
-from services.reference import exams as examdata, options as reference
-from services.accounts import realname
-from services.documents import uploads
-from services.registration import materials as materials_rules
+from services.reference import regions
+from services import clock
 from services.accounts import profile as record_rules
+from services.documents import uploads
+from services.reference import options as reference
 from services.reference.regions import PROVINCES
-from web import Form, login_required, now, read_models, redirect, render
-
-CN = timezone(timedelta(hours=8))
-
-
-async def candidate(request: Request):
-    """Logged in and 实名认证 passed: exam registration needs both."""
-    account = await login_required(request)
-    if not realname.is_verified(account):
-        raise HTTPException(303, headers={"Location": "/realname?next=/profile"})
-    return account
+from services.registration import applications, eligibility, fees, photos, submission, wizard
+from services.registration import materials as materials_rules
+from services.registration import personal as personal_data
+from services.clock import now
+from web.forms import Form
+from web.render import redirect, render
+from web.sessions import verified_candidate
 
 
 async def own_application(request: Request, account) -> tuple[Application, ExamProvince | None]:
-    try:
-        app_id = int(request.path_params["app_id"])
-    except ValueError:
-        raise HTTPException(404) from None
-    found = await read_models(request, Application, '"id" = ? AND "account_id" = ?', (app_id, account.id))
-    if not found:
+    found = await applications.own(request.app.state.reads, request.app.state.reference, account.id,
+                                   request.path_params["app_id"])
+    if found is None:
         raise HTTPException(404)
-    app = found[0]
-    app.exam = await examdata.exam(app.exam_id)
-    ep = await examdata.province(app.province_id) if app.province_id else None
-    return app, ep
+    return found
 
 
 def step_url(app: Application, step_id: str) -> str:
@@ -57,23 +46,18 @@ def step_url(app: Application, step_id: str) -> str:
 
 async def gate(request: Request, step_id: str):
     """Load the application and refuse a step that is not open to it yet (303 to the first incomplete)."""
-    account = await candidate(request)
+    account = verified_candidate(request)
     app, ep = await own_application(request, account)
     if not wizard.allowed(app, ep, step_id):
         raise HTTPException(303, headers={"Location": step_url(app, wizard.first_incomplete(app, ep).id)})
     return account, app, ep
 
 
-def ctx_for(app, ep, here: str, **extra) -> dict:
-    return {"app": app, "ep": ep, "guide": wizard.guide(app, ep, here), "province_name": PROVINCES.get(
-        ep.province_code, "") if ep else "", "status_label": Status.LABELS[app.status], **extra}
-
-
 # ------------------------------------------------------------------ 选择考试
 
 
 async def exams(request: Request):
-    account = await candidate(request)
+    account = verified_candidate(request)
     rows = await Exam.all().order_by("-year", "id")
     active = {a.exam_id: a for a in await Application.filter(account_id=account.id, active_key__isnull=False)}
     return render(request, "wizard/exams.html", {"exams": rows, "active": active})
@@ -81,7 +65,7 @@ async def exams(request: Request):
 
 async def enter(request: Request):
     """进入: resume the active application for this exam, or start one."""
-    account = await candidate(request)
+    account = verified_candidate(request)
     exam = await Exam.get_or_none(id=request.path_params["exam_id"])
     if exam is None:
         raise HTTPException(404)
@@ -106,15 +90,12 @@ async def province(request: Request):
     for p in await ExamProvince.filter(exam_id=app.exam_id).order_by("province_code"):
         rows.append({"ep": p, "name": PROVINCES[p.province_code], "state": wizard.window_state(p.reg_start, p.reg_end, t)})
     if request.method == "GET":
-        return render(request, "wizard/province.html", ctx_for(app, ep, "province", rows=rows))
+        return render(request, "wizard/province.html", wizard.page_context(app, ep, "province", rows=rows))
     form = Form(await request.form())
     chosen = await ExamProvince.get_or_none(exam_id=app.exam_id, province_code=form.get("province"))
     if chosen is None:
         raise HTTPException(404)
-    state = wizard.window_state(chosen.reg_start, chosen.reg_end, t)
-    if state != "open":
-        return render(request, "wizard/closed.html", {"ep": chosen, "name": PROVINCES[chosen.province_code],
-                                                      "state": state, "exam": app.exam}, status=403)
+    wizard.check_window(chosen, app.exam, t)
     if app.province_id != chosen.id:
         # Another province: what was read and chosen for the old one no longer holds.
         await Application.filter(id=app.id, status=Status.DRAFT).update(
@@ -124,23 +105,23 @@ async def province(request: Request):
 
 async def province_link(request: Request):
     """A direct link to a province's registration: entry only inside its window, whatever the URL."""
-    await candidate(request)
+    verified_candidate(request)
     ep = await ExamProvince.get_or_none(exam_id=request.path_params["exam_id"],
                                         province_code=request.path_params["code"]).select_related("exam")
     if ep is None:
         raise HTTPException(404)
-    state = wizard.window_state(ep.reg_start, ep.reg_end, now())
-    return render(request, "wizard/closed.html", {"ep": ep, "name": PROVINCES[ep.province_code], "state": state,
-                                                  "exam": ep.exam}, status=200 if state == "open" else 403)
+    wizard.check_window(ep, ep.exam, now())
+    return render(request, "wizard/closed.html", {"ep": ep, "name": PROVINCES[ep.province_code], "state": "open",
+                                                  "exam": ep.exam})
 
 
-async def _still_open(request, app, ep):
-    """Every step re-checks the window: registration that closed meanwhile cannot go on."""
-    state = wizard.window_state(ep.reg_start, ep.reg_end, now())
-    if state != "open":
-        return render(request, "wizard/closed.html", {"ep": ep, "name": PROVINCES[ep.province_code], "state": state,
-                                                      "exam": app.exam}, status=403)
-    return None
+async def closed_page(request: Request, exc: wizard.RegistrationClosed):
+    """报名尚未开始 / 报名已结束, for any step or link of a province whose window is not open."""
+    return render(request, "wizard/closed.html", {"ep": exc.ep, "name": PROVINCES[exc.ep.province_code],
+                                                  "state": exc.state, "exam": exc.exam}, status=403)
+
+
+exception_handlers = {wizard.RegistrationClosed: closed_page}
 
 
 # ------------------------------------------------------------------ 阅读须知
@@ -148,14 +129,13 @@ async def _still_open(request, app, ep):
 
 async def notice(request: Request):
     account, app, ep = await gate(request, "notice")
-    if closed := await _still_open(request, app, ep):
-        return closed
+    wizard.check_window(ep, app.exam, now())
     if request.method == "GET":
-        return render(request, "wizard/notice.html", ctx_for(app, ep, "notice", errors={}))
+        return render(request, "wizard/notice.html", wizard.page_context(app, ep, "notice", errors={}))
     form = Form(await request.form())
     if form.get("agree") != "1":
         return render(request, "wizard/notice.html",
-                      ctx_for(app, ep, "notice", errors={"agree": "请先阅读并选择“完全同意”"}), status=422)
+                      wizard.page_context(app, ep, "notice", errors={"agree": "请先阅读并选择“完全同意”"}), status=422)
     await Application.filter(id=app.id, status=Status.DRAFT).update(notice_agreed_at=now())
     return redirect(request, step_url(app, "announcements"))
 
@@ -165,11 +145,10 @@ async def notice(request: Request):
 
 async def announcements(request: Request):
     account, app, ep = await gate(request, "announcements")
-    if closed := await _still_open(request, app, ep):
-        return closed
+    wizard.check_window(ep, app.exam, now())
     if request.method == "GET":
         rows = await Announcement.filter(exam_province_id=ep.id).order_by("position")
-        return render(request, "wizard/announcements.html", ctx_for(app, ep, "announcements", announcements=rows))
+        return render(request, "wizard/announcements.html", wizard.page_context(app, ep, "announcements", announcements=rows))
     await Application.filter(id=app.id, status=Status.DRAFT).update(announcements_read_at=now())
     return redirect(request, step_url(app, "condition"))
 
@@ -179,7 +158,7 @@ async def announcement(request: Request):
     row = await Announcement.get_or_none(id=request.path_params["aid"], exam_province_id=ep.id)
     if row is None:
         raise HTTPException(404)
-    return render(request, "wizard/announcement.html", ctx_for(app, ep, "announcements", a=row))
+    return render(request, "wizard/announcement.html", wizard.page_context(app, ep, "announcements", a=row))
 
 
 # ------------------------------------------------------------------ 选择报考条件
@@ -194,11 +173,10 @@ async def condition_checks(account, app, ep) -> list[eligibility.Check]:
 
 async def condition(request: Request):
     account, app, ep = await gate(request, "condition")
-    if closed := await _still_open(request, app, ep):
-        return closed
+    wizard.check_window(ep, app.exam, now())
     checks = await condition_checks(account, app, ep)
     if request.method == "GET":
-        return render(request, "wizard/condition.html", ctx_for(app, ep, "condition", checks=checks, errors={},
+        return render(request, "wizard/condition.html", wizard.page_context(app, ep, "condition", checks=checks, errors={},
                                                                 chosen=app.condition))
     form = Form(await request.form())
     code = form.get("condition")
@@ -209,7 +187,7 @@ async def condition(request: Request):
     elif not chosen.met:
         error = f"不符合该报考条件：{chosen.reason}"
     if error:
-        return render(request, "wizard/condition.html", ctx_for(app, ep, "condition", checks=checks, chosen=code,
+        return render(request, "wizard/condition.html", wizard.page_context(app, ep, "condition", checks=checks, chosen=code,
                                                                 errors={"condition": error}), status=422)
     await Application.filter(id=app.id, status=Status.DRAFT).update(condition=code)
     return redirect(request, step_url(app, "info"))
@@ -222,7 +200,7 @@ async def condition(request: Request):
 
 async def _start_personal(account, app: Application, upload_dir) -> Application:
     """First visit: copy 信息采集 into the application (the photo as a file of its own)."""
-    personal = await registration.personal_from_record(account)
+    personal = await personal_data.personal_from_record(account)
     record_photo = personal.pop("photo_from_record")
     photo = app.photo  # a photo uploaded here already wins over the record's
     if record_photo and not photo:
@@ -236,20 +214,21 @@ async def _start_personal(account, app: Application, upload_dir) -> Application:
     return app
 
 
-async def _info_ctx(app, ep, values: dict, errors: dict, city_id=None, site_id=None, subjects=None, photo_note=""):
-    cities = await examdata.cities(ep.id)
+async def _info_ctx(refdata, app, ep, values: dict, errors: dict, city_id=None, site_id=None, subjects=None,
+                    photo_note=""):
+    cities = await refdata.cities(ep.id)
     if city_id is None and app.site_id:
-        city_id = await examdata.site_city(app.site_id)
+        city_id = await refdata.site_city(app.site_id)
     chosen_subjects = app.subjects if subjects is None else subjects
-    fewest, most = registration.subject_rule(app.exam)
-    return ctx_for(app, ep, "info", cities=cities, city_id=city_id, site_id=site_id or app.site_id,
-                   sites=await examdata.sites(ep.id, city_id), subjects=chosen_subjects,
-                   fee=registration.yuan(registration.fee_fen(ep, chosen_subjects)), fewest=fewest, most=most,
+    fewest, most = fees.subject_rule(app.exam)
+    return wizard.page_context(app, ep, "info", cities=cities, city_id=city_id, site_id=site_id or app.site_id,
+                   sites=await refdata.sites(ep.id, city_id), subjects=chosen_subjects,
+                   fee=fees.yuan(fees.fee_fen(ep, chosen_subjects)), fewest=fewest, most=most,
                    values=values, errors=errors, ethnic_groups=reference.ETHNIC_GROUPS,
                    political=reference.POLITICAL_STATUS, levels=reference.EDUCATION_LEVELS, degrees=reference.DEGREES,
-                   provinces=PROVINCES, employer_cities=reference.cities(values.get("employer_province", "")),
-                   photo_note=photo_note, per_person=registration.yuan(ep.fee_per_person_fen),
-                   per_subject=registration.yuan(ep.fee_per_subject_fen))
+                   provinces=PROVINCES, employer_cities=regions.cities(values.get("employer_province", "")),
+                   photo_note=photo_note, per_person=fees.yuan(ep.fee_per_person_fen),
+                   per_subject=fees.yuan(ep.fee_per_subject_fen))
 
 
 def _int(value) -> int | None:
@@ -261,8 +240,7 @@ def _int(value) -> int | None:
 
 async def info(request: Request):
     account, app, ep = await gate(request, "info")
-    if closed := await _still_open(request, app, ep):
-        return closed
+    wizard.check_window(ep, app.exam, now())
     settings = request.app.state.settings
     if not app.personal:
         app = await _start_personal(account, app, settings.upload_dir)
@@ -270,9 +248,9 @@ async def info(request: Request):
         q = request.query_params
         if "city" in q:  # without JavaScript the city is chosen by a reload that carries the whole form
             values, chosen = _typed(q)
-            return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}, **chosen))
-        values = await registration.take_values(app)
-        return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}))
+            return render(request, "wizard/info.html", await _info_ctx(request.app.state.reference, app, ep, values, {}, **chosen))
+        values = await personal_data.take_values(app)
+        return render(request, "wizard/info.html", await _info_ctx(request.app.state.reference, app, ep, values, {}))
     form = Form(await request.form())
     city_id, site_id = _int(form.get("city")), _int(form.get("site"))
     subjects = [s for s in form.data.getlist("subjects") if isinstance(s, str)]
@@ -284,7 +262,7 @@ async def info(request: Request):
         errors["site"] = "请选择所选地市的报名点"
     elif site.taken >= site.capacity and site.id != app.site_id:
         errors["site"] = "该报名点已满，请选择其他报名点"
-    fewest, most = registration.subject_rule(app.exam)
+    fewest, most = fees.subject_rule(app.exam)
     if len(set(subjects)) != len(subjects) or not set(subjects) <= set(app.exam.subjects):
         errors["subjects"] = f"报名科目只能从{app.exam.level}科目中选择"
     elif not fewest <= len(subjects) <= most:
@@ -296,16 +274,16 @@ async def info(request: Request):
     birth = record_rules.birth_date_of(account, profile)
     # 性别/出生日期 belong to the record, not to this form: a stand-in with a birth date skips those fields.
     who = SimpleNamespace(birth_date=birth or date(1900, 1, 1))
-    today = now().astimezone(CN).date()
+    today = clock.today()
     # The record's own rules, applied to what was typed here (the values stay strings in `personal`).
     record_rules.validate_basic(form, who, today)
     edu = record_rules.validate_education(form, today, birth)
     record_rules.validate_degree(form, today, birth, [SimpleNamespace(**edu)] if edu["graduated_on"] else [])
     record_rules.validate_work(form, today, birth)
     errors.update(form.errors)
-    typed = {k: form.get(k) for k in registration.PERSONAL_FIELDS}
+    typed = {k: form.get(k) for k in personal_data.PERSONAL_FIELDS}
     if errors:
-        ctx = await _info_ctx(app, ep, typed, errors, city_id=city_id, site_id=site_id, subjects=subjects)
+        ctx = await _info_ctx(request.app.state.reference, app, ep, typed, errors, city_id=city_id, site_id=site_id, subjects=subjects)
         return render(request, "wizard/info.html", ctx, status=422)
     personal = {**typed, "complete": True}
     await Application.filter(id=app.id, status=Status.DRAFT).update(site_id=site.id, subjects=subjects,
@@ -317,7 +295,7 @@ async def info(request: Request):
 async def site_options(request: Request):
     """The 报名点 list that follows the 报考地市 (htmx); a full site shows 已满 and cannot be chosen."""
     account, app, ep = await gate(request, "info")
-    sites = await examdata.sites(ep.id, _int(request.query_params.get("city")))
+    sites = await request.app.state.reference.sites(ep.id, _int(request.query_params.get("city")))
     return render(request, "site_select.html", {"sites": sites, "site_id": app.site_id})
 
 
@@ -325,13 +303,13 @@ async def fee(request: Request):
     """The fee total as subjects are ticked (computed by the server, in fen)."""
     account, app, ep = await gate(request, "info")
     subjects = [s for s in request.query_params.getlist("subjects") if s in app.exam.subjects]
-    return render(request, "fee_total.html", {"fee": registration.yuan(registration.fee_fen(ep, subjects)),
+    return render(request, "fee_total.html", {"fee": fees.yuan(fees.fee_fen(ep, subjects)),
                                               "subjects": subjects})
 
 
 def _typed(data) -> tuple[dict, dict]:
     """What the candidate typed in the whole form, kept through a photo upload (successful or not)."""
-    values = {k: v if isinstance(v := data.get(k), str) else "" for k in registration.PERSONAL_FIELDS}
+    values = {k: v if isinstance(v := data.get(k), str) else "" for k in personal_data.PERSONAL_FIELDS}
     chosen = {"city_id": _int(data.get("city")), "site_id": _int(data.get("site")),
               "subjects": [s for s in data.getlist("subjects") if isinstance(s, str)]}
     return values, chosen
@@ -358,7 +336,7 @@ async def photo(request: Request):
     finally:
         await data.close()
     if error:
-        return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {"photo": error}, **chosen),
+        return render(request, "wizard/info.html", await _info_ctx(request.app.state.reference, app, ep, values, {"photo": error}, **chosen),
                       status=422)
     name = await anyio.to_thread.run_sync(uploads.store, settings.upload_dir, "photo", result.data, ".jpg")
     if result.adjusted:
@@ -369,7 +347,7 @@ async def photo(request: Request):
         app.pending_photo = name
     else:
         await _use_photo(app, name, settings.upload_dir)
-    return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}, photo_note=result.note, **chosen))
+    return render(request, "wizard/info.html", await _info_ctx(request.app.state.reference, app, ep, values, {}, photo_note=result.note, **chosen))
 
 
 async def _use_photo(app: Application, name: str, upload_dir) -> None:
@@ -387,7 +365,7 @@ async def photo_accept(request: Request):
     values, chosen = _typed(data)
     if app.pending_photo:
         await _use_photo(app, app.pending_photo, request.app.state.settings.upload_dir)
-    return render(request, "wizard/info.html", await _info_ctx(app, ep, values, {}, **chosen))
+    return render(request, "wizard/info.html", await _info_ctx(request.app.state.reference, app, ep, values, {}, **chosen))
 
 
 # ------------------------------------------------------------------ 证明材料上传
@@ -396,7 +374,7 @@ async def photo_accept(request: Request):
 async def _materials_ctx(app, ep, errors=None):
     items = submission.required_materials(ep, app.condition)
     files = {m.item: m for m in await Material.filter(application_id=app.id)}
-    return ctx_for(app, ep, "materials", items=items, files=files, errors=errors or {})
+    return wizard.page_context(app, ep, "materials", items=items, files=files, errors=errors or {})
 
 
 async def materials(request: Request):
@@ -469,14 +447,13 @@ async def material_delete(request: Request):
 
 async def _confirm_ctx(account, app, ep, errors=None):
     snap = await submission.snapshot(app, ep, account)
-    return ctx_for(app, ep, "confirm", s=snap, fee=registration.yuan(snap["fee_fen"]), errors=errors or {},
+    return wizard.page_context(app, ep, "confirm", s=snap, fee=fees.yuan(snap.fee_fen), errors=errors or {},
                    has_materials=bool(ep.materials))
 
 
 async def confirm(request: Request):
     account, app, ep = await gate(request, "confirm")
-    if closed := await _still_open(request, app, ep):
-        return closed
+    wizard.check_window(ep, app.exam, now())
     if request.method == "GET":
         return render(request, "wizard/confirm.html", await _confirm_ctx(account, app, ep))
     form = Form(await request.form())
@@ -494,7 +471,7 @@ async def confirm(request: Request):
 
 async def result(request: Request):
     account, app, ep = await gate(request, "result")
-    return render(request, "wizard/result.html", ctx_for(app, ep, "result"))
+    return render(request, "wizard/result.html", wizard.page_context(app, ep, "result"))
 
 
 # ------------------------------------------------------------------ 重新报名 and correcting a rejection
@@ -502,23 +479,23 @@ async def result(request: Request):
 
 async def restart(request: Request):
     """重新报名 (top right, with a confirmation page): withdraws the application and starts again."""
-    account = await candidate(request)
+    account = verified_candidate(request)
     app, ep = await own_application(request, account)
     if request.method == "GET":
         if app.status in (Status.PAID, Status.WITHDRAWN):
             return redirect(request, "/exams")
-        return render(request, "wizard/restart.html", ctx_for(app, ep, wizard.first_incomplete(app, ep).id))
+        return render(request, "wizard/restart.html", wizard.page_context(app, ep, wizard.first_incomplete(app, ep).id))
     closed = await submission.withdraw(app, now())
     if closed is None:
-        return render(request, "wizard/restart.html", ctx_for(app, ep, "result", refused=True), status=409)
+        return render(request, "wizard/restart.html", wizard.page_context(app, ep, "result", refused=True), status=409)
     for number in closed:
-        await request.app.state.payments.close(number)
+        await request.app.state.providers.payments.close(number)
     return redirect(request, "/exams?restarted=1")
 
 
 async def revise(request: Request):
     """修改后重新提交: a rejected application returns to the wizard; the reviewers will see 重新提交."""
-    account = await candidate(request)
+    account = verified_candidate(request)
     app, ep = await own_application(request, account)
     if not await submission.reopen_rejected(app, now()):
         return redirect(request, step_url(app, "result"))

@@ -1,14 +1,14 @@
-"""Account operations: register, log in (with lock-out and a per-address throttle), reset a password."""
+"""登录: the one login flow (candidates, reviewers, WeChat binding): a per-address throttle, the image captcha,
+the password with a lock-out after repeated failures; and resetting a password."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
+from typing import Awaitable, Callable
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
-from models.accounts import Account, IdType, LoginFailure, Reviewer, Session
-from services.accounts import idnumbers, names, passwords, sms
+from models.accounts import Account, LoginFailure, Reviewer
+from services.accounts import idnumbers, names, passwords, sessions, sms
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=10)
@@ -20,74 +20,27 @@ LOCKED = "登录失败次数过多，账号已锁定，请10分钟后再试"
 THROTTLED = "该网络登录失败次数过多，请稍后再试"
 
 
-@dataclass
-class Registration:
-    """The cleaned values of the 注册 form and the message for each bad field."""
-
-    id_type: str = ""
-    id_number: str = ""
-    name: str = ""
-    phone: str = ""
-    password: str = ""
-    sms_code: str = ""
-    birth_date: date | None = None
-    gender: str | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-    help: dict[str, str] = field(default_factory=dict)  # field → anchor in the 帮助中心
-
-
-def validate_registration(form, today: date) -> Registration:
-    r = Registration()
-    r.id_type = form.get("id_type")
-    if r.id_type not in IdType.LABELS:
-        form.error("id_type", "请选择证件类型")
-    else:
-        checked = idnumbers.check(r.id_type, form.get("id_number"), today)
-        r.id_number, r.birth_date, r.gender = checked.number, checked.birth_date, checked.gender
-        if checked.error:
-            form.error("id_number", checked.error)
-        r.name = names.normalize_name(form.get("name", strip=False), r.id_type)
-        if err := names.name_error(r.name, r.id_type):
-            form.error("name", err)
-    r.password = form.get("password", strip=False)
-    if err := passwords.password_error(r.password):
-        form.error("password", err)
-    confirm = form.get("password2", strip=False)
-    if not confirm:
-        form.error("password2", "请再次输入密码")
-    elif confirm != r.password:
-        form.error("password2", "两次输入的密码不一致")
-    r.phone = form.get("phone")
-    if err := sms.phone_error(r.phone):
-        form.error("phone", err)
-    r.sms_code = form.get("sms_code")
-    if not r.sms_code:
-        form.error("sms_code", "请输入短信验证码")
-    r.errors = form.errors
-    return r
-
-
-async def check_unique(r: Registration) -> None:
-    if "id_number" not in r.errors and await Account.exists(id_number=r.id_number):
-        r.errors["id_number"] = "该证件号码已注册。如非本人注册，请查看帮助中心"
-        r.help["id_number"] = "id-registered"
-    if "phone" not in r.errors and await Account.exists(phone=r.phone):
-        r.errors["phone"] = "该手机号已注册。如需更换，请查看帮助中心"
-        r.help["phone"] = "phone-registered"
-
-
-async def create_account(r: Registration) -> Account | None:
-    """Insert the account; the unique constraints decide a race between two registrations."""
-    try:
-        return await Account.create(
-            id_type=r.id_type, id_number=r.id_number, name=r.name, phone=r.phone,
-            password_hash=await passwords.hash_password(r.password), birth_date=r.birth_date, gender=r.gender,
-        )
-    except IntegrityError:
-        await check_unique(r)
-        if not r.errors:
-            r.errors["id_number"] = "该证件号码或手机号已注册"
+async def sign_in(model, principal, password: str, *, ip: str, now, errors: dict,
+                  captcha: Callable[[], Awaitable[str | None]] | None = None):
+    """The login flow shared by 登录, the reviewers' login and the WeChat binding. `errors` holds what the form
+    already found wrong; the address throttle, then the captcha (consumed whatever else happens), then the
+    password with its lock-out add theirs. `principal` is an async callable finding the Account or Reviewer.
+    Returns it when the password was right and nothing else was wrong, else None (the reasons in `errors`)."""
+    if not errors and await ip_throttled(ip, now):
+        errors["form"] = THROTTLED
+    if captcha is not None and (err := await captcha()):
+        errors.setdefault("captcha", err)
+    if errors:
         return None
+    found, err = await authenticate(model, await principal(), password, ip, now)
+    if err:
+        errors["form"] = err
+        return None
+    return found
+
+
+async def find_account(id_number: str) -> Account | None:
+    return await Account.get_or_none(id_number=id_number) if id_number else None
 
 
 async def find_login_account(login: str) -> Account | None:
@@ -137,8 +90,23 @@ async def reset_password(account: Account, new_password: str) -> None:
     """Set a new password, unlock, and end every session of the account."""
     await Account.filter(id=account.id).update(
         password_hash=await passwords.hash_password(new_password), failed_logins=0, locked_until=None)
-    await Session.filter(account_id=account.id).delete()
+    await sessions.end_all(account.id)
 
 
 async def find_reviewer(username: str) -> Reviewer | None:
     return await Reviewer.get_or_none(username=username.strip()) if username.strip() else None
+
+
+MISMATCH = "填写的信息与注册信息不一致，重置失败。请核对证件号码、真实姓名和手机号"
+
+
+async def account_for_reset(id_number: str, name: str, phone: str) -> Account | None:
+    """找回密码: the account only when 证件号码, 真实姓名 and 手机号 all match it (one answer for any mismatch)."""
+    account = await Account.get_or_none(id_number=id_number)
+    if account is None or account.phone != phone or account.name != names.normalize_name(name, account.id_type):
+        return None
+    return account
+
+
+async def phone_registered(phone: str) -> bool:
+    return await Account.exists(phone=phone)

@@ -11,6 +11,7 @@ from datetime import date
 
 from models.accounts import Account
 from models.profiles import Education, Profile
+from services.reference import regions
 from services.reference import options as reference
 from services.reference.regions import PROVINCES
 
@@ -130,7 +131,7 @@ def validate_work(form, today: date, birth: date | None) -> dict:
         province, city = form.get("employer_province"), form.get("employer_city")
         if province not in PROVINCES:
             form.error("employer_province", "请选择单位所在省份")
-        elif not reference.is_city(province, city):
+        elif not regions.is_city(province, city):
             form.error("employer_city", "请选择单位所在城市")
         values.update(employer_province=province, employer_city=city)
         values["position"] = text(form, "position", "职务", 30, required=False) or None

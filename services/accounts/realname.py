@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account
 from models.profiles import AlipayAttempt, RealnameRequest
-from services.reference import options as reference
+from services.reference import regions
 from services.documents import uploads
 from services.reference.regions import PROVINCES
 
@@ -53,7 +53,7 @@ def region_errors(province: str, city: str) -> dict[str, str]:
     errors = {}
     if province not in PROVINCES:
         errors["province"] = "请选择所在省份"
-    elif not reference.is_city(province, city):
+    elif not regions.is_city(province, city):
         errors["city"] = "请选择所在城市"
     return errors
 

@@ -14,6 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from models.snapshot import MaterialFile
 from services.documents import form_pdf, uploads
 
 W, H = A4
@@ -40,11 +41,11 @@ def _page(title: str, image: bytes | None = None, note: str = "") -> bytes:
     return out.getvalue()
 
 
-def _material_pages(upload_dir, m: dict) -> list:
-    title = f"证明材料：{m['item']}"
+def _material_pages(upload_dir, m: MaterialFile) -> list:
+    title = f"证明材料：{m.item}"
     try:
-        data = uploads.path_of(upload_dir, m["stored"]).read_bytes()
-        if m["kind"] != "pdf":
+        data = uploads.path_of(upload_dir, m.stored).read_bytes()
+        if m.kind != "pdf":
             return list(PdfReader(io.BytesIO(_page(title, image=data))).pages)
         pages = list(PdfReader(io.BytesIO(data)).pages)
         for page in pages:
@@ -58,11 +59,11 @@ def _material_pages(upload_dir, m: dict) -> list:
     return list(PdfReader(io.BytesIO(_page(title, note="（该文件缺失或无法读取，请联系技术支持）"))).pages)
 
 
-def assemble(form: bytes, materials: list[dict], upload_dir) -> bytes:
+def assemble(form: bytes, materials: list[MaterialFile], upload_dir) -> bytes:
     """Sync and CPU-bound: the form, then each material, with an outline item where each one starts."""
     writer = PdfWriter()
     parts = [("报名表", list(PdfReader(io.BytesIO(form)).pages))]
-    parts += [(m["item"], _material_pages(upload_dir, m)) for m in materials]
+    parts += [(m.item, _material_pages(upload_dir, m)) for m in materials]
     for title, pages in parts:
         start = len(writer.pages)
         for page in pages:
@@ -78,5 +79,5 @@ async def material_bundle(app, settings) -> bytes:
     """The bundle of a submitted application (app.snapshot): the same form the candidate prints, then the
     materials recorded in the snapshot, built off the event loop."""
     form = await form_pdf.form_pdf(app, settings)
-    materials = list(app.snapshot.get("materials") or [])
+    materials = list(app.submission.materials)
     return await anyio.to_thread.run_sync(assemble, form, materials, settings.upload_dir)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import secrets
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from itertools import groupby
 
 import anyio.to_thread
@@ -22,15 +22,18 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfgen import canvas
 from tortoise.exceptions import IntegrityError
 
+from services import clock
+from services.clock import CN
+from services.payment.orders import shown_order
 from models.accounts import IdType
 from models.applications import Application, Status
-from models.payments import Order, OrderStatus
-from services.reference import rarechars, options as reference
+from models.snapshot import Personal, Snapshot
+from services.reference import regions
+from services.reference import rarechars
 from services.documents import uploads
 from services.reference.regions import PROVINCES
-from services.registration.info import yuan
+from services.registration.fees import yuan
 
-CN = timezone(timedelta(hours=8))
 PRINTABLE = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED, Status.PAID)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed from paper
 CODE_LENGTH = 16  # about 79 bits: unguessable
@@ -210,46 +213,46 @@ def _qr(c: canvas.Canvas, x: float, y: float, size: float, url: str) -> None:
     c.drawPath(path, stroke=0, fill=1)
 
 
-def _where(personal: dict) -> str:
-    province = personal.get("employer_province") or ""
-    city = reference.city_name(province, personal.get("employer_city") or "") if province else None
+def _where(personal: Personal) -> str:
+    province = personal.employer_province
+    city = regions.city_name(province, personal.employer_city) if province else None
     return " ".join(filter(None, (PROVINCES.get(province, ""), city or "")))
 
 
-def sections(s: dict, status_label: str, order_number: str | None, payment_label: str) -> list[tuple[str, list]]:
+def sections(s: Snapshot, status_label: str, order_number: str | None, payment_label: str) -> list[tuple[str, list]]:
     """The form after the rows beside the photo: (section heading, rows of (label, value) cells); the first
     group has no heading, it goes on with 基本信息 at full width."""
-    p, cand = s["personal"], s["candidate"]
-    has_degree = p.get("degree") and p["degree"] != "无"
+    p, cand = s.personal, s.candidate
+    has_degree = p.degree and p.degree != "无"
     return [
-        ("", [[("手机号码", cand.get("phone") or ""), ("电子邮箱", p.get("email", ""))],
-              [("通讯地址", p.get("address", "")), ("邮政编码", p.get("postcode", ""))]]),
-        ("学历信息", [[("学历", p.get("level", "")), ("毕业时间", p.get("graduated_on", ""))],
-                  [("毕业院校", p.get("school", "")), ("所学专业", p.get("major", ""))],
-                  [("学历证书编号", p.get("certificate_no", ""))]]),
-        ("学位信息", [[("学位", p.get("degree") or "无"), ("授予时间", p.get("degree_date", "") if has_degree else "")],
-                  [("授予单位", p.get("degree_org", "") if has_degree else "")]]),
-        ("工作信息", [[("工作单位", "无" if p.get("no_employer") else p.get("employer", "")),
-                   ("职务", "" if p.get("no_employer") else p.get("position", ""))],
-                  [("单位所在地", "" if p.get("no_employer") else _where(p)),
-                   ("从事会计工作开始时间", p.get("accounting_start", ""))]]),
-        ("报考信息", [[("考试名称", s["exam"]["name"])],
-                  [("报考级别", s["exam"]["level"]), ("报考条件", s["condition"]["label"])],
-                  [("报考省份", s["province"]["name"]), ("报考地市", s["city"])],
-                  [("报名点", s["site"]["name"])], [("报名点地址", s["site"].get("address", ""))],
-                  [("报名科目", "、".join(s["subjects"])), ("应缴费用", f"{yuan(s['fee_fen'])}元")]]),
+        ("", [[("手机号码", cand.phone or ""), ("电子邮箱", p.email)],
+              [("通讯地址", p.address), ("邮政编码", p.postcode)]]),
+        ("学历信息", [[("学历", p.level), ("毕业时间", p.graduated_on)],
+                  [("毕业院校", p.school), ("所学专业", p.major)],
+                  [("学历证书编号", p.certificate_no)]]),
+        ("学位信息", [[("学位", p.degree or "无"), ("授予时间", p.degree_date if has_degree else "")],
+                  [("授予单位", p.degree_org if has_degree else "")]]),
+        ("工作信息", [[("工作单位", "无" if p.no_employer else p.employer),
+                   ("职务", "" if p.no_employer else p.position)],
+                  [("单位所在地", "" if p.no_employer else _where(p)),
+                   ("从事会计工作开始时间", p.accounting_start)]]),
+        ("报考信息", [[("考试名称", s.exam.name)],
+                  [("报考级别", s.exam.level), ("报考条件", s.condition.label)],
+                  [("报考省份", s.province.name), ("报考地市", s.city)],
+                  [("报名点", s.site.name)], [("报名点地址", s.site.address)],
+                  [("报名科目", "、".join(s.subjects)), ("应缴费用", f"{yuan(s.fee_fen)}元")]]),
         ("审核与缴费", [[("审核状态", status_label), ("缴费状态", payment_label)], [("订单号码", order_number or "—")]]),
     ]
 
 
-def build_form(s: dict, *, status_label: str, order_number: str | None, payment_label: str,
+def build_form(s: Snapshot, *, status_label: str, order_number: str | None, payment_label: str,
                generated_at: datetime, code: str, verify_url: str, photo_bytes: bytes | None) -> bytes:
     """The form as PDF bytes: pure and CPU-bound, called in a worker thread."""
     primary = register_fonts()
     out = io.BytesIO()
     with LOCK:
         c = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=primary)
-        title = f"{s['exam']['year']}年度全国会计专业技术{s['exam']['level']}资格考试报名表"
+        title = f"{s.exam.year}年度全国会计专业技术{s.exam.level}资格考试报名表"
         c.setTitle(title)
         c.setCreator("全国会计人员统一服务管理平台")
         draw_text(c, (W - text_width(title, 15)) / 2, H - MARGIN - 12, title, 15)
@@ -267,16 +270,16 @@ def build_form(s: dict, *, status_label: str, order_number: str | None, payment_
     return out.getvalue()
 
 
-def _beside_photo(sheet: _Sheet, s: dict, photo_bytes: bytes | None) -> None:
+def _beside_photo(sheet: _Sheet, s: Snapshot, photo_bytes: bytes | None) -> None:
     """基本信息 begins with four narrower rows, the photo to their right as tall as they are."""
-    cand, p = s["candidate"], s["personal"]
+    cand, p = s.candidate, s.personal
     sheet.section("基本信息")
     top, narrow = sheet.y, W - 2 * MARGIN - PHOTO_W
     h = sum(sheet.row(cells, narrow) for cells in (
-        [("姓名", cand["name"]), ("性别", cand.get("gender") or "")],
-        [("证件类型", IdType.LABELS.get(cand["id_type"], "")), ("出生日期", cand.get("birth_date") or "")],
-        [("证件号码", cand["id_number"])],
-        [("民族", p.get("ethnicity", "")), ("政治面貌", p.get("political_status", ""))]))
+        [("姓名", cand.name), ("性别", cand.gender or "")],
+        [("证件类型", IdType.LABELS.get(cand.id_type, "")), ("出生日期", cand.birth_date or "")],
+        [("证件号码", cand.id_number)],
+        [("民族", p.ethnicity), ("政治面貌", p.political_status)]))
     _photo(sheet.c, MARGIN + narrow, top, PHOTO_W, h, photo_bytes)
 
 
@@ -301,10 +304,6 @@ def verify_url(settings, code: str) -> str:
     return f"{settings.base_url}/verify/{code}"
 
 
-async def latest_order(app_id: int) -> Order | None:
-    return await Order.filter(application_id=app_id).order_by("-id").first()
-
-
 def _read(upload_dir, name: str | None) -> bytes | None:
     try:
         return uploads.path_of(upload_dir, name).read_bytes() if name else None
@@ -313,16 +312,16 @@ def _read(upload_dir, name: str | None) -> bytes | None:
 
 
 async def form_pdf(app: Application, settings, *, now: datetime | None = None) -> bytes:
-    """The form of a submitted application (app.snapshot), built off the event loop."""
+    """The form of a submitted application (its submission snapshot), built off the event loop."""
+    now = now or clock.now()
     code = await ensure_form_code(app)
-    order = await latest_order(app.id)
-    snapshot, upload_dir = app.snapshot, settings.upload_dir
+    shown = await shown_order(app.id, now)
+    snapshot, upload_dir = app.submission, settings.upload_dir
 
     def build() -> bytes:
         return build_form(snapshot, status_label=Status.LABELS[app.status],
-                          order_number=order.number if order else None,
-                          payment_label=OrderStatus.LABELS[order.status] if order else "未生成订单",
-                          generated_at=now or datetime.now(timezone.utc), code=code,
-                          verify_url=verify_url(settings, code), photo_bytes=_read(upload_dir, snapshot.get("photo")))
+                          order_number=shown.order.number if shown.order else None, payment_label=shown.label,
+                          generated_at=now, code=code, verify_url=verify_url(settings, code),
+                          photo_bytes=_read(upload_dir, snapshot.photo))
 
     return await anyio.to_thread.run_sync(build)

@@ -1,5 +1,9 @@
 """上传图片: checked on the server, re-encoded without metadata, stored under names the server chooses.
 
+Files follow rows (`store_then`): a new file is written first, then the row that refers to it is changed,
+and a file the change dropped is deleted only after that change has committed; a change that did not take
+effect leaves the old files as they were and removes the new one.
+
 The format is decided by the file's content (magic bytes, then Pillow restricted to that one format),
 never by its name or the client's content type. Accepted images are decoded, turned upright (EXIF
 orientation), converted to RGB and re-encoded, so nothing the client sent (EXIF, GPS, ICC profile,
@@ -15,6 +19,9 @@ import re
 import secrets
 import tempfile
 from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+import anyio.to_thread
 
 from PIL import Image, ImageOps
 
@@ -194,3 +201,43 @@ async def read_upload(upload_file, max_bytes: int) -> bytes:
     if not total:
         raise UploadError(EMPTY)
     return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a row change did: whether it took effect, and the stored files it no longer refers to."""
+
+    applied: bool
+    dropped: tuple[str | None, ...] = ()
+
+
+async def store_then(upload_dir: pathlib.Path, new: list[tuple[str, bytes, str]],
+                     change: Callable[[list[str]], Awaitable[Change]]) -> Change:
+    """Store the new files (kind, data, extension), then run `change(names)`, which changes and commits the
+    row(s) referring to them (a conditional update whose row count it checks). If the change did not take
+    effect, or failed, the new files are removed and nothing else is touched; once it has committed, the files
+    it dropped are deleted. The one way an upload replaces another."""
+    names: list[str] = []
+    try:
+        for kind, data, extension in new:
+            names.append(await anyio.to_thread.run_sync(store, upload_dir, kind, data, extension))
+        result = await change(names)
+    except BaseException:
+        for name in names:
+            delete(upload_dir, name)
+        raise
+    if not result.applied:
+        for name in names:
+            delete(upload_dir, name)
+        return result
+    return drop_after(upload_dir, Change(True, tuple(n for n in result.dropped if n not in names)))
+
+
+def drop_after(upload_dir: pathlib.Path, result: Change) -> Change:
+    """After a committed change that took effect: delete the files it dropped (a change that removed
+    references without adding files calls this directly)."""
+    if result.applied:
+        for name in result.dropped:
+            if name:
+                delete(upload_dir, name)
+    return result

@@ -9,20 +9,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from services import clock
+from services.clock import CN
 from models.applications import Application, Status
 from models.exams import ExamProvince
 from models.payments import Order, OrderStatus, PaymentNotification
-from services.registration import info as registration, submission
-from services.providers.payment import PaymentError, PaymentProvider, TradeState, make_payment_provider
+from models.reviews import ReviewLog
+from services.registration import fees
+from services.providers.payment import PaymentError, PaymentProvider, TradeState
 from services.registration.wizard import window_state
 
 log = logging.getLogger("kjks.payment")
-CN = timezone(timedelta(hours=8))
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 CLOSE_EVERY = 30  # seconds between runs of the close job
 
@@ -61,10 +64,23 @@ def window_error(ep: ExamProvince, now: datetime) -> str | None:
     return f"缴费{'尚未开始' if state == 'future' else '已结束'}，缴费时间为{when}"
 
 
-async def current_order(app_id: int) -> Order | None:
-    """The order the page shows: a paid one, else the newest."""
+@dataclass(frozen=True)
+class ShownOrder:
+    """The order shown for an application, and its state as the candidate sees it."""
+
+    order: Order | None
+    state: str  # NO_ORDER, or an OrderStatus (an open order past its expiry is closed)
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.state]
+
+
+async def shown_order(app_id: int, now: datetime) -> ShownOrder:
+    """The order every page and the 报名表 show: a paid one, else the newest; one rule for all of them."""
     paid = await Order.get_or_none(application_id=app_id, status=OrderStatus.PAID)
-    return paid or await Order.filter(application_id=app_id).order_by("-id").first()
+    order = paid or await Order.filter(application_id=app_id).order_by("-id").first()
+    return ShownOrder(order, effective_status(order, now))
 
 
 async def close_order(order: Order, provider: PaymentProvider, now: datetime) -> bool:
@@ -95,7 +111,7 @@ async def create_order(app: Application, ep: ExamProvince, provider: PaymentProv
         try:
             order = await Order.create(
                 number=order_number(now, ep.province_code), application_id=app.id, open_key=app.id,
-                amount_fen=registration.fee_fen(ep, app.subjects), created_at=now,
+                amount_fen=fees.fee_fen(ep, app.subjects), created_at=now,
                 expires_at=expires_at(now, timeout_seconds, ep.pay_end))
         except IntegrityError:  # another request won (or, once in 10^12, the random part collided): look again
             continue
@@ -114,8 +130,8 @@ async def start_payment(app: Application, ep: ExamProvince, provider: PaymentPro
     """支付: the gateway's payment page for the open order on the chosen platform."""
     if platform not in ep.platforms:
         raise OrderError("请选择支付平台")
-    order = await current_order(app.id)
-    state = effective_status(order, now)
+    shown = await shown_order(app.id, now)
+    order, state = shown.order, shown.state
     if state == OrderStatus.PAID or app.status == Status.PAID:
         raise OrderError("订单已支付，请勿重复支付")
     if state != OrderStatus.OPEN:
@@ -144,7 +160,7 @@ async def settle(order: Order, trade_no: str, paid_at: datetime, now: datetime) 
             app_moved = moved and await Application.filter(id=order.application_id, status=Status.APPROVED).update(
                 status=Status.PAID, paid_at=paid_at)
             if app_moved:
-                await submission.log_event(order.application_id, "paid", Status.APPROVED, Status.PAID, now,
+                await ReviewLog.record(order.application_id, "paid", Status.APPROVED, Status.PAID, now,
                                            actor="系统")
                 return "paid", ""
         if moved:  # money for this order, but the application had left 审核通过 (重新报名): 对账 must see it
@@ -241,11 +257,10 @@ async def close_expired(now: datetime, provider: PaymentProvider) -> int:
     return count
 
 
-async def close_expired_forever(settings) -> None:
-    provider = make_payment_provider(settings)
+async def close_expired_forever(provider: PaymentProvider) -> None:
     while True:
         try:
-            closed = await close_expired(datetime.now(timezone.utc), provider)
+            closed = await close_expired(clock.now(), provider)
             if closed:
                 log.info("closed %d expired orders", closed)
         except Exception:  # keep the loop alive through a database hiccup

@@ -9,7 +9,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from models.sandbox import AlipayCertification
-from services.providers import choose
+from services.providers.base import choose
 
 TTL = timedelta(minutes=10)
 
@@ -45,6 +45,10 @@ class SandboxAlipay:
         if row.passed:
             return "passed"
         return "expired" if row.expires_at <= now else "pending"
+
+    async def pending(self, certify_id: str, *, now) -> AlipayCertification | None:
+        """The certification the scan page shows, while it can still be authorised."""
+        return await AlipayCertification.get_or_none(certify_id=certify_id, passed=False, expires_at__gt=now)
 
     async def authorize(self, certify_id: str, *, now) -> bool:
         """What 确认授权 on the sandbox scan page does."""

@@ -19,7 +19,7 @@ from typing import Protocol
 import httpx
 
 from models.sandbox import SandboxPayment
-from services.providers import choose
+from services.providers.base import choose
 
 log = logging.getLogger("kjks.payment")
 
@@ -126,6 +126,9 @@ class SandboxPayments:
 
     # ------------------------------------------------------------ the gateway's own side (sandbox pages)
 
+    async def trade(self, trade_no: str) -> SandboxPayment | None:
+        return await SandboxPayment.get_or_none(trade_no=trade_no)
+
     async def confirm(self, trade_no: str, *, now) -> SandboxPayment | None:
         """确认支付: pending → paid once, then the signed notification. None if it cannot be paid."""
         if not await SandboxPayment.filter(trade_no=trade_no, status="pending").update(status="paid", paid_at=now):
@@ -162,5 +165,10 @@ class SandboxPayments:
         return False
 
 
-def make_payment_provider(settings, transport: httpx.AsyncBaseTransport | None = None) -> PaymentProvider:
-    return choose("payment", settings.payment_provider, settings, lambda: SandboxPayments(settings, transport))
+def make_payment_provider(settings, transport: httpx.AsyncBaseTransport | None = None,
+                          retry_delays: tuple[float, ...] | None = None) -> PaymentProvider:
+    def sandbox():
+        if retry_delays is None:
+            return SandboxPayments(settings, transport)
+        return SandboxPayments(settings, transport, retry_delays)
+    return choose("payment", settings.payment_provider, settings, sandbox)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from models.sandbox import SmsOutbox
-from services.providers import choose
+from services.providers.base import choose
 
 
 class SmsSendError(Exception):
@@ -26,6 +26,10 @@ class SandboxSms:
             raise SmsSendError("unreachable")
         text = f"【会计资格考试报名】您的验证码为{code}，3分钟内有效。如非本人操作，请忽略本短信。"
         await SmsOutbox.create(phone=phone, code=code, text=text, sent_at=now)
+
+    async def outbox(self, limit: int = 100) -> list[SmsOutbox]:
+        """The messages "sent", newest first (the /dev/outbox page)."""
+        return await SmsOutbox.all().order_by("-sent_at", "-id").limit(limit)
 
 
 def make_sms_provider(settings) -> SmsProvider:

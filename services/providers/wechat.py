@@ -2,13 +2,14 @@
 by the QR code, then an authorization code exchanged server-side for the user's openid) and its sandbox."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 from typing import Protocol
 from urllib.parse import urlencode
 
 from models.sandbox import WechatGrant
-from services.providers import choose
+from services.providers.base import choose
 
 CODE_TTL = timedelta(minutes=5)
 
@@ -31,6 +32,11 @@ class SandboxWechat:
 
     def authorize_url(self, state: str) -> str:
         return f"{self.base_url}/dev/wechat/authorize?{urlencode({'state': state})}"
+
+    @staticmethod
+    def openid_of(wechat_user: str) -> str:
+        """A stable openid per sandbox WeChat user, shaped like WeChat's (28 characters starting with o)."""
+        return "o" + hashlib.sha256(f"sandbox:{wechat_user}".encode()).hexdigest()[:27]
 
     async def grant(self, openid: str, *, now) -> str:
         """What the sandbox's 确认登录 does: issue a single-use code for this WeChat user."""

@@ -1,44 +1,5 @@
-"""Reference lists for the registration form: cities of each 省级单位, 民族, 政治面貌, 学历 and 学位.
-
-Cities come from data/cities.json (GB/T 2260 codes as of 2023; see its "_source" and "_comment"),
-read once, on first use. Standard library only.
-"""
+"""Reference lists for the registration forms: 民族, 政治面貌, 学历 and 学位 (standard library only)."""
 from __future__ import annotations
-
-import json
-from functools import cache
-from pathlib import Path
-
-DATA = Path(__file__).resolve().parents[2] / "data" / "cities.json"
-
-
-@cache
-def _table() -> dict[str, tuple[tuple[str, str], ...]]:
-    raw = json.loads(DATA.read_text(encoding="utf-8"))
-    return {
-        province: tuple((e["code"], e["name"]) for e in entries)
-        for province, entries in raw.items()
-        if not province.startswith("_")
-    }
-
-
-@cache
-def _names(province_code: str) -> dict[str, str]:
-    return dict(_table().get(province_code, ()))
-
-
-def cities(province_code: str) -> list[tuple[str, str]]:
-    """(code, name) of the province's prefecture-level divisions (districts for 直辖市), in order."""
-    return list(_table().get(province_code, ()))
-
-
-def city_name(province_code: str, city_code: str) -> str | None:
-    return _names(province_code).get(city_code)
-
-
-def is_city(province_code: str, city_code: str) -> bool:
-    return city_code in _names(province_code)
-
 
 # GB/T 3304 order, then 其他 for foreigners and others.
 ETHNIC_GROUPS: tuple[str, ...] = (

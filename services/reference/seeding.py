@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from services.clock import CN
 from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
+from services.reference import regions
 from services.registration import eligibility, photos
-from services.reference import exams as examdata, options as reference
+from services.reference.exams import ReferenceData
 from services.reference.regions import PROVINCES
 
-CN = timezone(timedelta(hours=8))
 LEVELS = {"初级": ["初级会计实务", "经济法基础"], "中级": ["中级会计实务", "财务管理", "经济法"], "高级": ["高级会计实务"]}
 _REL = re.compile(r"today([+-]\d+)d\s+(\d{1,2}):(\d{2})")
 
@@ -73,11 +74,11 @@ def _province_details(p: dict, level: str, today: date, where: str) -> dict:
             raise SeedError(f"{where}: photo 照片要求不正确（{e}）") from None
     cities, announcements, materials = [], [], []
     for c in p.get("city") or []:
-        if not reference.is_city(p["code"], str(c.get("code"))):
+        if not regions.is_city(p["code"], str(c.get("code"))):
             raise SeedError(f"{where}: 地市代码 {c.get('code')} 不属于该省")
         sites = [{"name": x["name"], "address": x.get("address", ""), "capacity": int(x["capacity"])}
                  for x in c.get("site") or []]
-        cities.append({"code": str(c["code"]), "name": c.get("name") or reference.city_name(p["code"], str(c["code"])),
+        cities.append({"code": str(c["code"]), "name": c.get("name") or regions.city_name(p["code"], str(c["code"])),
                        "sites": sites})
     for i, a in enumerate(p.get("announcement") or []):
         if a.get("scope") not in ("省", "市"):
@@ -182,8 +183,10 @@ async def _upsert(model, key: dict, values: dict):
     return row, False, bool(changed)
 
 
-async def seed(path: Path, today: date) -> dict[str, int]:
-    """Create or update every exam of the file. Returns counts of created / updated / unchanged rows."""
+async def seed(path: Path, today: date, cache: ReferenceData | None = None) -> dict[str, int]:
+    """Create or update every exam of the file. Returns counts of created / updated / unchanged rows.
+    `cache`: this process's reference data, cleared at once (other processes see the new rows
+    within their own cache's max_age)."""
     exams = load_file(path, today)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
 
@@ -207,5 +210,6 @@ async def seed(path: Path, today: date) -> dict[str, int]:
                     bump(created, changed)
                     for site in sites:
                         bump(*(await _upsert(Site, {"city_id": city.id, "name": site["name"]}, site))[1:])
-    examdata.clear()  # this process sees the new data at once, others within examdata.ttl
+    if cache is not None:
+        cache.clear()
     return counts

@@ -11,10 +11,12 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.applications import Application, Material, Status
+from models.snapshot import (CandidateFacts, ConditionFacts, ExamFacts, MaterialFile, Personal, ProvinceFacts, SiteFacts,
+                             Snapshot)
 from models.exams import ExamProvince, Site
 from models.payments import Order, OrderStatus
 from models.reviews import ReviewLog
-from services.registration import eligibility, photo_check, info as registration
+from services.registration import eligibility, fees, photo_check
 from services.documents import uploads
 from services.reference.regions import PROVINCES
 
@@ -27,22 +29,20 @@ def required_materials(ep: ExamProvince, condition: str | None) -> list[dict]:
     return [m for m in ep.materials if not m.get("conditions") or condition in m["conditions"]]
 
 
-async def snapshot(app: Application, ep: ExamProvince, account) -> dict:
+async def snapshot(app: Application, ep: ExamProvince, account) -> Snapshot:
     site = await Site.get(id=app.site_id).select_related("city")
     files = await Material.filter(application_id=app.id).order_by("id")
-    return {
-        "exam": {"name": app.exam.name, "level": app.exam.level, "year": app.exam.year},
-        "province": {"code": ep.province_code, "name": PROVINCES[ep.province_code]},
-        "city": site.city.name, "site": {"name": site.name, "address": site.address},
-        "subjects": app.subjects, "fee_fen": registration.fee_fen(ep, app.subjects),
-        "condition": {"code": app.condition, "label": eligibility.CONDITIONS[app.condition][1]},
-        "candidate": {"name": account.name, "id_type": account.id_type, "id_number": account.id_number,
-                      "phone": account.phone, "gender": account.gender,
-                      "birth_date": account.birth_date.isoformat() if account.birth_date else None},
-        "photo": app.photo, "personal": {k: app.personal.get(k, "") for k in registration.PERSONAL_FIELDS},
-        "materials": [{"item": m.item, "stored": m.stored, "kind": m.kind, "pages": m.pages} for m in files],
-        "review_mode": ep.review_mode,
-    }
+    return Snapshot(
+        exam=ExamFacts(app.exam.name, app.exam.level, app.exam.year),
+        province=ProvinceFacts(ep.province_code, PROVINCES[ep.province_code]),
+        city=site.city.name, site=SiteFacts(site.name, site.address),
+        subjects=tuple(app.subjects), fee_fen=fees.fee_fen(ep, app.subjects),
+        condition=ConditionFacts(app.condition, eligibility.CONDITIONS[app.condition][1]),
+        candidate=CandidateFacts(account.name, account.id_type, account.id_number, account.phone, account.gender,
+                                 account.birth_date.isoformat() if account.birth_date else None),
+        photo=app.photo, personal=Personal.from_values(app.personal),
+        materials=tuple(MaterialFile(m.item, m.stored, m.kind, m.pages) for m in files),
+        review_mode=ep.review_mode)
 
 
 async def photo_flag_of(app: Application, ep: ExamProvince, upload_dir) -> str | None:
@@ -67,7 +67,7 @@ async def submit(app: Application, ep: ExamProvince, account, now, *, commitment
     city = await Site.get(id=app.site_id).values_list("city__code", flat=True)
     async with in_transaction():
         moved = await Application.filter(id=app.id, status=Status.DRAFT).update(
-            status=status, submitted_at=now, snapshot=snap,
+            status=status, submitted_at=now, snapshot=snap.to_json(),
             commitment_signed_at=now if ep.review_mode == "commitment" else None,
             reviewed_at=now if status == Status.APPROVED else None,
             reviewed_by="系统" if status == Status.APPROVED else None, review_reason=None,
@@ -77,18 +77,11 @@ async def submit(app: Application, ep: ExamProvince, account, now, *, commitment
         took = await Site.filter(id=app.site_id, taken__lt=F("capacity")).update(taken=F("taken") + 1)
         if not took:
             raise SubmitError("该报名点已满，请返回“报名信息填写”选择其他报名点")  # rolls the status back too
-        await log_event(app.id, "resubmit" if app.resubmitted else "submit", Status.DRAFT, Status.SUBMITTED, now)
+        await ReviewLog.record(app.id, "resubmit" if app.resubmitted else "submit", Status.DRAFT, Status.SUBMITTED, now)
         if status == Status.APPROVED:
-            await log_event(app.id, "approve", Status.SUBMITTED, Status.APPROVED, now, actor="系统",
+            await ReviewLog.record(app.id, "approve", Status.SUBMITTED, Status.APPROVED, now, actor="系统",
                             reason="告知承诺")
     return status
-
-
-async def log_event(app_id: int, action: str, from_status: str | None, to_status: str, at, *, actor: str = "考生",
-                    reviewer_id: int | None = None, reason: str | None = None) -> None:
-    """Append to the review log (never updated): the detail view shows it as the application's history."""
-    await ReviewLog.create(application_id=app_id, action=action, from_status=from_status, to_status=to_status,
-                           at=at, actor=actor, reviewer_id=reviewer_id, reason=reason)
 
 
 HOLDS_PLACE = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED)
@@ -112,7 +105,7 @@ async def withdraw(app: Application, now) -> list[str] | None:
         if current.status in HOLDS_PLACE and current.site_id:
             await Site.filter(id=current.site_id, taken__gt=0).update(taken=F("taken") - 1)
         if current.status != Status.DRAFT or current.resubmitted:  # a draft never submitted has no history
-            await log_event(app.id, "withdraw", current.status, Status.WITHDRAWN, now)
+            await ReviewLog.record(app.id, "withdraw", current.status, Status.WITHDRAWN, now)
         numbers = await Order.filter(open_key=app.id, status=OrderStatus.OPEN).values_list("number", flat=True)
         await Order.filter(open_key=app.id, status=OrderStatus.OPEN).update(status=OrderStatus.CLOSED, open_key=None,
                                                                             closed_at=now)
@@ -128,5 +121,5 @@ async def reopen_rejected(app: Application, now) -> bool:
             return False
         if app.site_id:
             await Site.filter(id=app.site_id, taken__gt=0).update(taken=F("taken") - 1)
-        await log_event(app.id, "reopen", Status.REJECTED, Status.DRAFT, now)
+        await ReviewLog.record(app.id, "reopen", Status.REJECTED, Status.DRAFT, now)
     return True

@@ -8,6 +8,7 @@ from typing import Callable
 
 from models.applications import Application, Status
 from models.exams import ExamProvince
+from services.reference.regions import PROVINCES
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,29 @@ def guide(app: Application, ep: ExamProvince | None, here: str) -> list[dict]:
             state = "next"
         rows.append({"id": s.id, "label": s.label, "state": state})
     return rows
+
+
+class RegistrationClosed(Exception):
+    """The province's 报名时间 is not open now: the wizard answers with the closed page (views.wizard)."""
+
+    def __init__(self, ep: ExamProvince, exam, state: str):
+        super().__init__(state)
+        self.ep, self.exam, self.state = ep, exam, state
+
+
+def check_window(ep: ExamProvince, exam, now: datetime) -> None:
+    """Raise RegistrationClosed unless the province's registration is open now."""
+    state = window_state(ep.reg_start, ep.reg_end, now)
+    if state != "open":
+        raise RegistrationClosed(ep, exam, state)
+
+
+def page_context(app: Application, ep: ExamProvince | None, here: str, **extra) -> dict:
+    """What every page of the wizard (and 网上缴费) shows around its form: the 报名导览 with `here` current,
+    the province and the application's status."""
+    return {"app": app, "ep": ep, "guide": guide(app, ep, here),
+            "province_name": PROVINCES.get(ep.province_code, "") if ep else "",
+            "status_label": Status.LABELS[app.status], **extra}
 
 
 def window_state(start: datetime, end: datetime, now: datetime) -> str:

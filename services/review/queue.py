@@ -19,16 +19,18 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from services.clock import CN
 from models.accounts import Reviewer
 from models.applications import Application, Material, Status
 from models.exams import ExamProvince, Site
 from models.profiles import RealnameRequest
+from models.snapshot import Snapshot
 from services.registration import eligibility
-from services.reference import exams as examdata
+from db.reads import Reads
+from services.reference.exams import ReferenceData
 from services.accounts import names
-from services.registration.submission import log_event
+from models.reviews import ReviewLog
 
-CN = timezone(timedelta(hours=8))
 PAGE_SIZE = 20
 # 审核状态 filter values: 审核通过 includes 报名成功 (paid is approved, then paid).
 STATUS_FILTER = {Status.SUBMITTED: (Status.SUBMITTED,), Status.APPROVED: (Status.APPROVED, Status.PAID),
@@ -51,10 +53,10 @@ class Scope:
         return q & Q(city_code=self.reviewer.city) if self.reviewer.city else q
 
 
-async def scope_of(reviewer: Reviewer) -> Scope:
+async def scope_of(reference: ReferenceData, reviewer: Reviewer) -> Scope:
     """The scope with its exams' levels, cities and sites. Every board request needs them and only the CLI
-    changes them: kept in the process like the wizard's exam data (services.examdata), shared read-only."""
-    ids, levels, cities, sites = await examdata._cached(  # noqa: SLF001 (the same cache, on purpose)
+    changes them: kept with the exam reference data, shared read-only."""
+    ids, levels, cities, sites = await reference.remember(
         ("review_scope", reviewer.province_code, reviewer.city), lambda: _load_scope(reviewer))
     return Scope(reviewer, ids, levels, cities, sites)
 
@@ -150,24 +152,6 @@ ROW_FIELDS = ("id", "cand_name", "id_last4", "city_code", "status", "resubmitted
               "reviewed_by", "review_reason", "site__name", "exam__level", "account__id_number", "account__phone")
 
 
-async def _read(query) -> list[dict]:
-    """Run a values() query. On SQLite through the app's read-only connection in the event loop's thread,
-    as the session and wizard reads do: the queue's two queries take a few milliseconds, less than the
-    thread hop, which under load also waits for the GIL behind the loop."""
-    reader = examdata.reader
-    if reader is None:
-        return await query
-    query._choose_db_if_not_chosen()  # noqa: SLF001 (Tortoise builds the SQL, the reader runs it)
-    query._make_query()  # noqa: SLF001
-    rows = reader.rows(*query.query.get_parameterized_sql())
-    if rows is None:
-        return await query
-    for r in rows:
-        if isinstance(r.get("submitted_at"), str):
-            r["submitted_at"] = datetime.fromisoformat(r["submitted_at"])
-    return rows
-
-
 def _row(r: dict, cities: dict[str, str]) -> dict:
     r = dict(r)
     r["masked_id"] = names.mask_id_number(r.pop("account__id_number") or "")
@@ -179,16 +163,16 @@ def _row(r: dict, cities: dict[str, str]) -> dict:
     return r
 
 
-async def counts(scope: Scope, f: Filters, province_ids: list[int]) -> dict[str, int]:
+async def counts(reads: Reads, scope: Scope, f: Filters, province_ids: list[int]) -> dict[str, int]:
     """Counts per 审核状态 under the other filters: one GROUP BY (drafts are counted by the database and
     dropped here: a status IN (...) would keep SQLite from the covering index)."""
-    rows = await _read(Application.filter(_filter_q(scope, f, province_ids, reviewed_only=False))
+    rows = await reads.values(Application.filter(_filter_q(scope, f, province_ids, reviewed_only=False))
                        .annotate(n=Count("id")).group_by("status").values("status", "n"))
     by = {r["status"]: r["n"] for r in rows}
     return {key: sum(by.get(s, 0) for s in group) for key, group in STATUS_FILTER.items()}
 
 
-async def queue(scope: Scope, f: Filters, *, limit: int | None = PAGE_SIZE) -> dict:
+async def queue(reads: Reads, scope: Scope, f: Filters, *, limit: int | None = PAGE_SIZE) -> dict:
     ids = _province_ids(scope, f.level)
     statuses = STATUS_FILTER[f.status]
     q = _filter_q(scope, f, ids, reviewed_only=False)
@@ -198,8 +182,8 @@ async def queue(scope: Scope, f: Filters, *, limit: int | None = PAGE_SIZE) -> d
         # The page's ids first (from the index alone), then the joins for those rows only.
         page = query.offset((f.page - 1) * limit).limit(limit).values("id")
         query = Application.filter(id__in=Subquery(page)).order_by("submitted_at", "id")
-    rows = await _read(query.values(*ROW_FIELDS))
-    return {"rows": [_row(r, scope.cities) for r in rows], "counts": await counts(scope, f, ids) if limit else {}}
+    rows = await reads.values(query.values(*ROW_FIELDS))
+    return {"rows": [_row(r, scope.cities) for r in rows], "counts": await counts(reads, scope, f, ids) if limit else {}}
 
 
 async def one_row(scope: Scope, app_id: int) -> dict | None:
@@ -237,7 +221,7 @@ async def decide(scope: Scope, app_id: int, approve: bool, reason: str, now) -> 
         moved = await Application.filter(scope.q(), id=app_id, status=Status.SUBMITTED).update(
             status=to, reviewed_at=now, reviewed_by=who.username, review_reason=None if approve else reason)
         if moved:
-            await log_event(app_id, "approve" if approve else "reject", Status.SUBMITTED, to, now,
+            await ReviewLog.record(app_id, "approve" if approve else "reject", Status.SUBMITTED, to, now,
                             actor=who.username, reviewer_id=who.id, reason=None if approve else reason)
             return None
     current = await Application.get_or_none(id=app_id)
@@ -276,7 +260,7 @@ async def clear_photo_flag(scope: Scope, app_id: int, now) -> bool:
         return False
     moved = await Application.filter(scope.q(), id=app.id, photo_flag__isnull=False).update(photo_flag=None)
     if moved:
-        await log_event(app.id, "photo_ok", app.status, app.status, now, actor=scope.reviewer.username,
+        await ReviewLog.record(app.id, "photo_ok", app.status, app.status, now, actor=scope.reviewer.username,
                         reviewer_id=scope.reviewer.id, reason=f"照片复核通过（{app.photo_flag}）")
     return bool(moved)
 
@@ -310,10 +294,10 @@ async def realname_in_scope(reviewer: Reviewer, request_id) -> RealnameRequest |
 # ------------------------------------------------------------------ files
 
 
-async def reviewer_may_see(reviewer: Reviewer, name: str) -> bool:
+async def reviewer_may_see(reference: ReferenceData, reviewer: Reviewer, name: str) -> bool:
     """May this reviewer open the uploaded file `name` (/files/...)? Photos and materials of submitted
     applications in scope, and 实名认证 images of requests in scope."""
-    scope = await scope_of(reviewer)
+    scope = await scope_of(reference, reviewer)
     if await Application.filter(scope.q(), photo=name).exists():
         return True
     material = await Material.filter(stored=name).first()
@@ -400,17 +384,17 @@ def bar_chart(points: list[tuple[date, int]], width: int = 560, height: int = 16
 # ------------------------------------------------------------------ detail
 
 
-def eligibility_of(snap: dict):
+def eligibility_of(snap: Snapshot):
     """报考条件 checked against the personal data in the snapshot (as the wizard checked the record)."""
-    p, code = snap.get("personal") or {}, (snap.get("condition") or {}).get("code")
+    p, code = snap.personal, snap.condition.code
     if code not in eligibility.CONDITIONS:
         return None
-    educations = [SimpleNamespace(level=p["level"])] if p.get("level") else []
+    educations = [SimpleNamespace(level=p.level)] if p.level else []
     try:
-        start = date.fromisoformat(str(p.get("accounting_start"))[:10]) if p.get("accounting_start") else None
+        start = date.fromisoformat(p.accounting_start[:10]) if p.accounting_start else None
     except ValueError:
         start = None
-    return eligibility.check(code, snap["exam"]["year"], educations, p.get("degree") or None, start)
+    return eligibility.check(code, snap.exam.year, educations, p.degree or None, start)
 
 
 PHOTO_REASON = "照片不符合要求"

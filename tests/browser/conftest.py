@@ -29,13 +29,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
-def clean_tables():
-    """The browser server has its own database: nothing to empty here (and Playwright's sync API holds the
-    thread's event loop, so the async fixture of the same name could not run)."""
-    yield
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

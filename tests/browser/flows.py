@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from services.accounts.idnumbers import check_digit
+from tests.factories import images
 
 
 def new_id(seed: int) -> str:
@@ -49,9 +50,6 @@ def add_education(page, graduated_on: str = "2013-07-01") -> None:
 def site_subjects_and_photo(page) -> None:
     """报名信息填写 once the city's sites are listed: the first site, both 初级 subjects, a standard photo
     (accepting the server's adjusted preview if it offers one)."""
-    from tests import images
-    from tests.browser.test_profile_journey import image
-
     page.wait_for_selector("#site option:nth-child(2)", state="attached")
     page.select_option("#site", index=1)
     page.check("input[value='初级会计实务']")
@@ -62,3 +60,32 @@ def site_subjects_and_photo(page) -> None:
     if page.locator("figure.preview").count():
         page.click("button:has-text('使用此照片')")
         page.wait_for_selector("img.id-photo")
+
+
+def image(name: str, data: bytes, mime: str = "image/jpeg") -> dict:
+    return {"name": name, "mimeType": mime, "buffer": data}
+
+
+def verify_and_add_education(page):
+    page.goto("/realname")
+    page.click("button:has-text('支付宝实名认证')")
+    scan = page.get_attribute("#sandbox-scan", "href")
+    phone = page.context.new_page()
+    phone.goto(scan)
+    phone.click("text=确认授权")
+    phone.close()
+    page.goto(re.sub(r"^https?://[^/]+", "", page.url))  # the status page moves on once authorised
+    page.wait_for_url(re.compile(r"/profile"))
+    page.goto("/profile/education")
+    add_education(page, "2012-07-01")
+
+
+def fill_personal(page, email: str):
+    """What 信息采集 did not have (this candidate only entered an education)."""
+    page.select_option("#ethnicity", "汉族")
+    page.select_option("#political_status", "群众")
+    page.fill("#address", "北京市朝阳区建国路1号")
+    page.fill("#postcode", "100020")
+    page.fill("#email", email)
+    page.select_option("#degree", "无")
+    page.check("#no_employer")

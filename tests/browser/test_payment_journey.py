@@ -7,8 +7,7 @@ import re
 
 from pypdf import PdfReader
 
-from tests.browser.flows import register, site_subjects_and_photo
-from tests.browser.test_wizard_journey import fill_personal, verify_and_add_education
+from tests.browser.flows import fill_personal, register, site_subjects_and_photo, verify_and_add_education
 
 
 def submit_in_zhejiang(page):

@@ -6,14 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests import images
-from tests.browser.flows import add_education, register
+from tests.factories import images
+from tests.browser.flows import add_education, image, register
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def image(name: str, data: bytes, mime: str = "image/jpeg") -> dict:
-    return {"name": name, "mimeType": mime, "buffer": data}
 
 
 def fill_profile(page):

@@ -6,8 +6,9 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
-from tests.browser.conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 CANDIDATE = {"id_number": "110105199003071239", "phone": "13700137062", "name": "沙悟净"}
 
@@ -20,8 +21,8 @@ async def _seed() -> dict:
     from models.accounts import Account
     from services.accounts import passwords
     from services.accounts.idnumbers import check_digit
-    from tests.http.test_review_fixtures import make_app
-    from web import now
+    from tests.factories import make_app
+    from services.clock import now
 
     s = settings_module.load()
     await db.init(s.database_url)

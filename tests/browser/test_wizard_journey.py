@@ -3,34 +3,10 @@ from __future__ import annotations
 
 import re
 
-from tests import images
-from tests.browser.flows import add_education, register, site_subjects_and_photo
-from tests.browser.test_profile_journey import image
+from tests.factories import images
+from tests.browser.flows import fill_personal, image, register, site_subjects_and_photo, verify_and_add_education
 
 
-def verify_and_add_education(page):
-    page.goto("/realname")
-    page.click("button:has-text('支付宝实名认证')")
-    scan = page.get_attribute("#sandbox-scan", "href")
-    phone = page.context.new_page()
-    phone.goto(scan)
-    phone.click("text=确认授权")
-    phone.close()
-    page.goto(re.sub(r"^https?://[^/]+", "", page.url))  # the status page moves on once authorised
-    page.wait_for_url(re.compile(r"/profile"))
-    page.goto("/profile/education")
-    add_education(page, "2012-07-01")
-
-
-def fill_personal(page, email: str):
-    """What 信息采集 did not have (this candidate only entered an education)."""
-    page.select_option("#ethnicity", "汉族")
-    page.select_option("#political_status", "群众")
-    page.fill("#address", "北京市朝阳区建国路1号")
-    page.fill("#postcode", "100020")
-    page.fill("#email", email)
-    page.select_option("#degree", "无")
-    page.check("#no_employer")
 
 
 def finish(page):

@@ -124,3 +124,22 @@ async def test_review_settings_of_a_province_are_checked_at_seeding(tmp_path, li
     else:  # an empty list is a province that wants no templates: reviewers write every reason
         await seeding.seed(f, date.today())
         assert (await ExamProvince.get(province_code="11", exam__code="demo-chuji")).reject_reasons == []
+
+
+def test_reviewer_add_stores_the_city_code_for_a_name_or_a_code(monkeypatch, capsys):
+    """`python -m cli reviewer add --city 朝阳区` scopes the reviewer to 110105 (the code the queue compares)."""
+    import types
+    created = []
+
+    async def fake_add(username, province, city, password):
+        created.append(city)
+        return True
+
+    monkeypatch.setattr(cli, "add_reviewer", fake_add)
+    monkeypatch.setattr(cli, "_with_db", lambda settings, fn: fn())
+    for city in ("朝阳区", "110105"):
+        args = types.SimpleNamespace(username="cy", province="11", city=city, password="Passw0rd2027")
+        assert cli.cmd_reviewer_add(None, args) is None
+    args = types.SimpleNamespace(username="x", province="11", city="不存在区", password="Passw0rd2027")
+    assert cli.cmd_reviewer_add(None, args) == 2 and "没有地市" in capsys.readouterr().err
+    assert created == ["110105", "110105"]

@@ -3,8 +3,8 @@ import pytest
 
 from models.accounts import Account, Session
 from services.accounts import passwords
-from tests.conftest import csrf_of
-from tests.helpers import field_error, login, mainland_id, register, sms_code, three_minutes_pass
+from tests.factories import csrf_of
+from tests.factories import field_error, login, mainland_id, register, sms_code, three_minutes_pass
 
 NEW = "NewPassw0rd99"
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from models.accounts import Account, Captcha, LoginFailure, Session
 from services.accounts import login as ops
-from tests.conftest import csrf_of
-from tests.helpers import PASSWORD, login, mainland_id, register
+from tests.factories import csrf_of
+from tests.factories import PASSWORD, login, mainland_id, register
 
 
 async def test_login_page_follows_the_manual(client):
@@ -53,7 +53,7 @@ async def test_five_failures_lock_the_account_for_ten_minutes(client):
 async def test_each_address_is_throttled(client):
     await register(client)
     await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
-    from web import now
+    from services.clock import now
     await LoginFailure.bulk_create([LoginFailure(ip="127.0.0.1", at=now()) for _ in range(ops.IP_MAX_FAILURES)])
     r = await login(client, "13800138000", PASSWORD)
     assert r.status_code == 422 and "稍后再试" in r.text

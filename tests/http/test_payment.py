@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from models.applications import Application
 from models.exams import ExamProvince
@@ -13,61 +12,14 @@ from models.payments import Order, PaymentNotification
 from models.reviews import ReviewLog
 from models.sandbox import SandboxPayment
 from services.payment import orders as payment
-from services.providers.payment import SandboxPayments
-from tests.conftest import csrf_of
-from tests.helpers import mainland_id
-from tests.http.test_wizard_steps import candidate, demo, post  # noqa: F401
-from tests.http.test_wizard_submit import submitted
-from web import now
+from services.providers import make_providers
+from tests.factories import approved, confirm_on_sandbox, csrf_of, make_order, paid, pay, shift_pay_window
+from tests.factories import mainland_id
+from tests.factories import candidate, post
+from tests.factories import submitted
+from services.clock import now
 
 NUMBER_RE = re.compile(r"^\d{8}-11-[2-9A-HJ-NP-Z]{8}$")
-
-
-@pytest.fixture
-def gateway(app):
-    """The sandbox's notifications go to the app under test, without pauses between retries."""
-    app.state.payments = SandboxPayments(app.state.settings, transport=httpx.ASGITransport(app=app),
-                                         retry_delays=(0, 0))
-    return app.state.payments
-
-
-async def approved(client) -> int:
-    app_id, _ = await submitted(client)
-    assert await Application.filter(id=app_id, status="submitted").update(status="approved")
-    return app_id
-
-
-async def make_order(client, app_id, htmx=False):
-    token = await csrf_of(client, "/exams")
-    headers = {"HX-Request": "true"} if htmx else {}
-    return await client.post(f"/apply/{app_id}/pay/order", data={"csrf_token": token}, headers=headers)
-
-
-async def pay(client, app_id, platform="支付宝"):
-    """支付: returns the sandbox payment page's path."""
-    r = await post(client, f"/apply/{app_id}/pay/start", {"platform": platform})
-    assert r.status_code == 303, r.text[:1000]
-    return httpx.URL(r.headers["location"]).path
-
-
-async def confirm_on_sandbox(client, sandbox_path):
-    page = await client.get(sandbox_path)
-    assert "确认支付" in page.text and "取消" in page.text
-    return await post(client, sandbox_path + "/confirm")
-
-
-async def paid(client) -> tuple[int, Order]:
-    app_id = await approved(client)
-    await make_order(client, app_id)
-    r = await confirm_on_sandbox(client, await pay(client, app_id))
-    assert r.status_code == 303
-    return app_id, await Order.get(application_id=app_id)
-
-
-async def shift_pay_window(start_days: int, end_days: int, code="11"):
-    t = now()
-    await ExamProvince.filter(province_code=code, exam__code="demo-chuji").update(
-        pay_start=t + timedelta(days=start_days), pay_end=t + timedelta(days=end_days))
 
 
 # ------------------------------------------------------------------ the page and 生成订单
@@ -110,23 +62,24 @@ async def test_generate_order_fills_number_amount_and_time_in_place(client, demo
     assert order.number in (await client.get(f"/apply/{app_id}/pay")).text
 
 
-async def test_generate_order_outside_the_pay_window_is_refused(client, demo):
+async def test_generate_order_outside_the_pay_window_is_refused(client, demo, app):
     app_id = await approved(client)
-    await shift_pay_window(2, 10)
+    await shift_pay_window(app, 2, 10)
     r = await make_order(client, app_id, htmx=True)
     assert r.status_code == 422 and "缴费尚未开始" in r.text
-    await shift_pay_window(-10, -2)
+    await shift_pay_window(app, -10, -2)
     r = await make_order(client, app_id)
     assert r.status_code == 422 and "缴费已结束" in r.text and "<html" in r.text
     assert await Order.all().count() == 0
 
 
-async def test_order_expiry_is_capped_at_the_end_of_the_pay_window(client, demo):
+async def test_order_expiry_is_capped_at_the_end_of_the_pay_window(client, demo, app):
     app_id = await approved(client)
-    await shift_pay_window(-1, 0)
+    await shift_pay_window(app, -1, 0)
     ep = await ExamProvince.get(province_code="11", exam__code="demo-chuji")
     ep_end = ep.pay_end + timedelta(minutes=5)
     await ExamProvince.filter(id=ep.id).update(pay_end=ep_end)
+    app.state.reference.clear()  # exam rows changed behind the cache's back, as a re-seed would
     await make_order(client, app_id)
     assert (await Order.get(application_id=app_id)).expires_at == ep_end
 
@@ -234,7 +187,8 @@ async def test_return_page_ignores_a_forged_status_in_its_query_string(client, d
 
 async def test_query_payment_result_applies_a_payment_whose_notification_was_lost(client, demo, app):
     # The sandbox's notification cannot reach the platform (no transport to the app under test).
-    app.state.payments = SandboxPayments(app.state.settings, transport=_Unreachable(), retry_delays=(0,))
+    app.state.providers = make_providers(app.state.settings, payment_transport=_Unreachable(),
+                                         payment_retry_delays=(0,))
     app_id = await approved(client)
     await make_order(client, app_id)
     r = await confirm_on_sandbox(client, await pay(client, app_id))
@@ -267,7 +221,8 @@ async def test_sandbox_retries_until_the_platform_answers_success(client, demo, 
                 return httpx.Response(502, text="bad gateway")
             return await asgi.handle_async_request(request)
 
-    app.state.payments = SandboxPayments(app.state.settings, transport=FlakyOnce(), retry_delays=(0, 0, 0))
+    app.state.providers = make_providers(app.state.settings, payment_transport=FlakyOnce(),
+                                         payment_retry_delays=(0, 0, 0))
     app_id = await approved(client)
     await make_order(client, app_id)
     await confirm_on_sandbox(client, await pay(client, app_id))
@@ -289,11 +244,11 @@ async def test_an_expired_order_shows_closed_is_closed_by_the_job_and_a_new_one_
     page = await client.get(f"/apply/{app_id}/pay")
     assert "已关闭" in page.text and "生成订单</button>" in page.text and 'id="pay-button"' not in page.text
     assert (await post(client, f"/apply/{app_id}/pay/start", {"platform": "支付宝"})).status_code == 422
-    assert await payment.close_expired(now(), app.state.payments) == 1
+    assert await payment.close_expired(now(), app.state.providers.payments) == 1
     closed = await Order.get(id=old.id)
     assert closed.status == "closed" and closed.open_key is None and closed.closed_at is not None
     assert (await SandboxPayment.get(out_trade_no=old.number)).status == "closed"
-    assert await payment.close_expired(now(), app.state.payments) == 0  # a second run (or process) finds nothing
+    assert await payment.close_expired(now(), app.state.providers.payments) == 0  # a second run (or process) finds nothing
     await make_order(client, app_id)
     new = await Order.get(application_id=app_id, status="open")
     assert new.id != old.id and new.number != old.number and new.open_key == app_id

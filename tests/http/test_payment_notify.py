@@ -2,7 +2,6 @@
 everything else refused, changing nothing (recorded for 对账 when the gateway signed it, logged otherwise)."""
 import asyncio
 import logging
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -11,20 +10,9 @@ from models.applications import Application
 from models.payments import Order, PaymentNotification
 from models.reviews import ReviewLog
 from services.providers.payment import signature
-from tests.http.test_payment import approved, make_order
-from tests.http.test_wizard_steps import demo  # noqa: F401
-from web import now
+from tests.factories import approved, make_order, notify, signed
 
-
-def signed(settings, order: Order, **overrides) -> dict:
-    fields = {"merchant_id": settings.payment_merchant_id, "out_trade_no": order.number, "trade_no": "T" + order.number,
-              "amount_fen": str(order.amount_fen), "status": "paid", "paid_at": now().isoformat(),
-              "nonce": secrets.token_hex(4), **overrides}
-    return {**fields, "sign": signature(settings.payment_key, fields)}
-
-
-async def notify(client, fields: dict):
-    return await client.post("/pay/notify", data=fields)  # server to server: no session, no CSRF token
+from services.clock import now
 
 
 @pytest.fixture

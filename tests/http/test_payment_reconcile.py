@@ -3,11 +3,11 @@ import pytest
 
 from models.applications import Application
 from models.payments import Order
-from tests.http.test_payment import approved, make_order
-from tests.http.test_payment_notify import notify, signed
-from tests.http.test_realname import reviewer_client
-from tests.http.test_wizard_steps import demo  # noqa: F401
-from web import now
+from tests.factories import approved, make_order
+from tests.factories import notify, signed
+from tests.factories import reviewer_client
+
+from services.clock import now
 
 
 @pytest.fixture

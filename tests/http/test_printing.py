@@ -11,11 +11,11 @@ from models.applications import Application
 from models.payments import Order
 from services.documents import bundle
 from services.accounts import realname
-from tests.helpers import mainland_id, register
-from tests.http.test_wizard_steps import demo, post  # noqa: F401
-from tests.http.test_wizard_submit import at_step, pdf, submitted, upload
-from tests.unit.test_form_pdf import RARE_NAME, drawn_chars, text_of
-from web import now
+from tests.factories import mainland_id, register
+from tests.factories import post
+from tests.factories import at_step, pdf, submitted, upload
+from tests.factories import RARE_NAME, drawn_chars, text_of
+from services.clock import now
 
 ID_NUMBER = mainland_id()
 

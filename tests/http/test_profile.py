@@ -5,10 +5,10 @@ import pytest
 
 from models.profiles import Education, Profile
 from services.accounts import realname
-from tests import images
-from tests.conftest import csrf_of
-from tests.helpers import field_error, mainland_id, register
-from web import now
+from tests.factories import images
+from tests.factories import csrf_of
+from tests.factories import field_error, mainland_id, register
+from services.clock import now
 
 BASIC = {"ethnicity": "汉族", "political_status": "群众", "address": "北京市东城区东长安街1号", "postcode": "100010",
          "email": "zhang@example.com"}

@@ -7,30 +7,10 @@ import pytest
 from models.accounts import Account
 from models.profiles import RealnameRequest
 from services.accounts import realname
-from tests import images
-from tests.conftest import csrf_of
-from tests.helpers import mainland_id, register
-from web import now
-
-
-def upload_form(token, **overrides):
-    data = {"csrf_token": token, "province": "11", "city": "110105"}
-    files = {"front": ("front.jpg", images.jpeg(), "image/jpeg"), "back": ("back.jpg", images.jpeg(), "image/jpeg"),
-             "handheld": ("hand.jpg", images.jpeg(900, 700), "image/jpeg")}
-    for k, v in overrides.items():
-        (files if k in files else data)[k] = v
-    return data, {k: v for k, v in files.items() if v is not None}
-
-
-async def post_online(client, **overrides):
-    token = await csrf_of(client, "/realname")
-    data, files = upload_form(token, **overrides)
-    return await client.post("/realname/online", data=data, files=files)
-
-
-def stored_files(settings) -> list[Path]:
-    root = Path(settings.upload_dir)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+from tests.factories import images, post_online, reviewer_client, stored_files
+from tests.factories import csrf_of
+from tests.factories import mainland_id, register
+from services.clock import now
 
 
 async def test_profile_without_verification_shows_the_realname_window(client):
@@ -174,22 +154,6 @@ async def test_without_javascript_the_province_reload_fills_the_city_list(client
     await register(client)
     r = await client.get("/realname?province=44&refresh=1")
     assert 'value="440300"' in r.text and '<option value="44" selected>' in r.text
-
-
-async def reviewer_client(app, province: str, city: str | None = None):
-    """A browser with a reviewer's session (the reviewers' login page comes with the review board)."""
-    import httpx
-    from itsdangerous import Signer
-
-    from models.accounts import Reviewer, Session
-    from web import sha256
-
-    reviewer = await Reviewer.create(username=f"r{province}{city or ''}", password_hash="x", province_code=province,
-                                     city=city)
-    await Session.create(id=sha256(f"sid-{reviewer.id}"), reviewer=reviewer, created_at=now(), last_seen_at=now())
-    cookie = Signer(app.state.settings.secret_key, salt="sid").sign(f"sid-{reviewer.id}").decode()
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
-                             cookies={"sid": cookie})
 
 
 async def test_uploads_are_served_to_reviewers_in_scope_only(client, app):

@@ -5,8 +5,8 @@ import pytest
 
 from models.accounts import Account, SmsCode
 from services.accounts.idnumbers import check_digit
-from tests.conftest import csrf_of
-from tests.helpers import PASSWORD, field_error, mainland_id, register, register_form, sms_code
+from tests.factories import csrf_of
+from tests.factories import PASSWORD, field_error, mainland_id, register, register_form, sms_code
 
 
 async def post_register(client, **overrides):

@@ -7,10 +7,10 @@ import pytest
 
 from models.applications import Application
 from models.reviews import ReviewLog
-from tests.conftest import csrf_of
-from tests.helpers import register
-from tests.http.test_review_fixtures import make_app, reviewer, token
-from tests.http.test_wizard_steps import demo  # noqa: F401
+from tests.factories import csrf_of
+from tests.factories import register
+from tests.factories import make_app, reviewer, token
+
 
 
 @pytest.fixture
@@ -105,8 +105,7 @@ async def test_filters_search_and_pages_keep_the_url(client, demo):
 
 async def test_detail_shows_the_snapshot_full_numbers_history_and_eligibility(client, demo):
     a = await make_app(name="李四", phone="13912345678")
-    from services.registration.submission import log_event
-    await log_event(a.id, "submit", "draft", "submitted", a.submitted_at)
+    await ReviewLog.record(a.id, "submit", "draft", "submitted", a.submitted_at)
     await reviewer(client)
     page = await client.get(f"/review/applications/{a.id}")
     assert page.status_code == 200 and "<html" in page.text
@@ -136,7 +135,7 @@ async def test_reject_needs_a_reason_and_changes_nothing_without_one(client, dem
     await reviewer(client)
     r = await decide(client, a.id, "reject", htmx_target="detail")
     assert r.status_code == 422
-    from tests.helpers import field_error
+    from tests.factories import field_error
     assert field_error(r.text, "reason") == "请选择或填写不通过的原因"
     r = await decide(client, a.id, "reject", reason_choice="不在列表里的原因")
     assert r.status_code == 422 and "请从列表中选择原因" in r.text

@@ -8,11 +8,11 @@ from models.exams import Site
 from models.profiles import RealnameRequest
 from models.reviews import ReviewLog
 from services.documents import uploads
-from tests.helpers import field_error, mainland_id
-from tests.http.test_review_fixtures import make_app, reviewer, token
-from tests.http.test_wizard_steps import demo, post  # noqa: F401
-from tests.images import jpeg, photo
-from tests.http.test_wizard_submit import pdf, submitted
+from tests.factories import field_error, mainland_id
+from tests.factories import make_app, reviewer, token
+from tests.factories import post
+from tests.factories import jpeg, photo
+from tests.factories import pdf, submitted
 
 
 def stored(settings, kind, data, ext) -> str:
@@ -46,10 +46,10 @@ async def test_photo_and_materials_are_shown_inline_pdfs_as_page_images(client, 
     assert (await client.get(f"/review/applications/{a.id}/files/{other}")).status_code == 404
 
 
-async def test_reviewer_may_see_files_in_scope_only(demo, settings):
+async def test_reviewer_may_see_files_in_scope_only(demo, settings, app):
     from models.accounts import Reviewer
     from services.review.queue import reviewer_may_see
-    import cli
+    from services.accounts.reviewers import add_reviewer
     pic, doc = stored(settings, "photo", photo(), ".jpg"), stored(settings, "material", pdf(), ".pdf")
     a = await make_app(photo=pic)
     await Material.create(application=a, item="学历证书", stored=doc, kind="pdf")
@@ -57,10 +57,11 @@ async def test_reviewer_may_see_files_in_scope_only(demo, settings):
     await make_app(province="31", city="310101", photo=sh)
     draft_pic = stored(settings, "photo", photo(), ".jpg")
     await make_app(photo=draft_pic, status="draft")
-    await cli.add_reviewer("beijing", "11", None, "Passw0rd2027")
+    await add_reviewer("beijing", "11", None, "Passw0rd2027")
     r = await Reviewer.get(username="beijing")
-    assert await reviewer_may_see(r, pic) and await reviewer_may_see(r, doc)
-    assert not await reviewer_may_see(r, sh) and not await reviewer_may_see(r, draft_pic)
+    ref = app.state.reference
+    assert await reviewer_may_see(ref, r, pic) and await reviewer_may_see(ref, r, doc)
+    assert not await reviewer_may_see(ref, r, sh) and not await reviewer_may_see(ref, r, draft_pic)
 
 
 async def test_csv_export_keeps_the_filters_has_a_bom_and_escapes_formulas(client, demo):
@@ -195,7 +196,7 @@ async def test_the_candidate_sees_the_rejection_resubmits_and_returns_marked(cli
 async def test_submission_sets_the_photo_flag_where_the_province_checks_photos(client, demo, settings):
     from models.exams import ExamProvince
     from services.registration import submission
-    from tests.http.test_wizard_submit import at_step
+    from tests.factories import at_step
     account, app_id, _ = await at_step(client)
     await post(client, f"/apply/{app_id}/materials")
     app = await Application.get(id=app_id).select_related("exam")

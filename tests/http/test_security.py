@@ -5,8 +5,8 @@ from starlette.routing import Route
 
 from models.accounts import Account, Session
 from models.sandbox import SmsOutbox
-from tests.conftest import csrf_of
-from tests.helpers import PASSWORD, mainland_id, register, register_form
+from tests.factories import csrf_of
+from tests.factories import PASSWORD, mainland_id, register, register_form
 
 
 async def test_post_without_csrf_token_is_refused_and_changes_nothing(client):

@@ -4,7 +4,7 @@ from datetime import timedelta
 from models.accounts import SmsCode, SmsThrottle
 from models.sandbox import SmsOutbox
 from services.accounts import sms
-from tests.conftest import csrf_of
+from tests.factories import csrf_of
 
 
 async def send(client, phone="13800138000", purpose="register", htmx=True):
@@ -50,14 +50,14 @@ async def test_landline_is_refused(client):
 async def test_code_is_single_use(settings, client):
     await send(client)
     code = (await SmsOutbox.get(phone="13800138000")).code
-    from web import now
+    from services.clock import now
     assert await sms.check_code("13800138000", "register", code, secret=settings.secret_key, now=now()) is None
     again = await sms.check_code("13800138000", "register", code, secret=settings.secret_key, now=now())
     assert "已使用" in again
 
 
 async def test_sixth_try_is_refused_even_with_the_right_code(settings, client):
-    from web import now
+    from services.clock import now
 
     await send(client)
     code = (await SmsOutbox.get(phone="13800138000")).code

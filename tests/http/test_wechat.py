@@ -3,8 +3,8 @@ import re
 from datetime import timedelta
 
 from models.accounts import Account, WechatLogin
-from tests.conftest import csrf_of
-from tests.helpers import PASSWORD, mainland_id, register
+from tests.factories import csrf_of
+from tests.factories import PASSWORD, mainland_id, register
 
 
 async def start(client) -> str:

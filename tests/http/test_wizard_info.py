@@ -1,52 +1,13 @@
 """报名信息填写: sites by city (full ones refused), subjects and the fee, the photo, the personal sections."""
 import re
-from datetime import date
 
 from models.applications import Application
 from models.exams import ExamCity, Site
 from models.profiles import Education, Profile
-from tests import images
-from tests.conftest import csrf_of
-from tests.helpers import field_error, mainland_id
-from tests.http.test_wizard_steps import candidate, demo, post, to_condition  # noqa: F401
-
-PERSONAL = {"ethnicity": "汉族", "political_status": "群众", "address": "北京市朝阳区建国路1号", "postcode": "100020",
-            "email": "a@example.com", "level": "大学本科", "school": "某大学", "major": "会计学",
-            "graduated_on": "2012-07-01", "certificate_no": "123", "degree": "学士", "degree_org": "某大学",
-            "degree_date": "2012-07-01", "no_employer": "1", "accounting_start": "", "position": ""}
-
-
-async def at_info(client, code="demo-chuji"):
-    account = await candidate(client)
-    await Education.create(account=account, level="大学本科", school="首都经济贸易大学", major="会计学",
-                           graduated_on=date(2012, 7, 1), certificate_no="100381201205001234")
-    await Profile.create(account=account, ethnicity="汉族", political_status="群众", address="北京市东城区1号",
-                         postcode="100010", email="z@example.com", degree="学士", degree_org="首都经济贸易大学",
-                         degree_date=date(2012, 7, 1), accounting_start=date(2013, 3, 1), work_saved=True,
-                         basic_saved=True)
-    app_id = await to_condition(client, code)
-    condition = "chuji_high_school" if code == "demo-chuji" else "zhongji_benke"
-    assert (await post(client, f"/apply/{app_id}/condition", {"condition": condition})).status_code == 303
-    return account, app_id
-
-
-async def city_and_site(code="110105"):
-    city = await ExamCity.filter(code=code, exam_province__province_code="11",
-                                 exam_province__exam__code="demo-chuji").first()
-    site = await Site.filter(city=city, capacity__gte=500).first()
-    return city, site
-
-
-async def upload_photo(client, app_id, photo=None):
-    token = await csrf_of(client, "/exams")
-    return await client.post(f"/apply/{app_id}/photo", data={"csrf_token": token},
-                             files={"photo": ("me.jpg", photo or images.photo(), "image/jpeg")})
-
-
-async def submit_info(client, app_id, **overrides):
-    city, site = await city_and_site()
-    data = {"city": city.id, "site": site.id, "subjects": ["初级会计实务", "经济法基础"], **PERSONAL, **overrides}
-    return await post(client, f"/apply/{app_id}/info", data)
+from tests.factories import PERSONAL, at_info, city_and_site, images, submit_info, upload_photo
+from tests.factories import csrf_of
+from tests.factories import field_error
+from tests.factories import post
 
 
 async def test_page_is_prefilled_from_the_record(client, demo):

@@ -1,50 +1,16 @@
 """网上报名, the first steps: 选择考试, 选择省份 (windows enforced), 阅读须知, 通知公告, 选择报考条件."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 
 import pytest
 
-import cli
 from models.applications import Application
-from models.exams import Exam, ExamProvince
+from models.exams import Exam
 from models.profiles import Education, Profile
-from services.accounts import realname
-from services.reference import seeding
-from tests.conftest import csrf_of
-from tests.helpers import mainland_id, register
-from web import now
+from tests.factories import candidate, enter, post, to_condition
+from tests.factories import mainland_id, register
 
 CN = timezone(timedelta(hours=8))
-
-
-@pytest.fixture
-async def demo():
-    await seeding.seed(cli.DEMO_FILE, datetime.now(CN).date())
-
-
-async def candidate(client, **kw):
-    account = await register(client, **kw)
-    await realname.mark_verified(account.id, "alipay", now())
-    return account
-
-
-async def post(client, path, data=None):
-    return await client.post(path, data={"csrf_token": await csrf_of(client, "/exams"), **(data or {})})
-
-
-async def enter(client, code="demo-chuji") -> int:
-    exam = await Exam.get(code=code)
-    r = await post(client, f"/exams/{exam.id}/enter")
-    assert r.status_code == 303
-    return int(re.search(r"/apply/(\d+)/", r.headers["location"]).group(1))
-
-
-async def to_condition(client, code="demo-chuji", province="11") -> int:
-    app_id = await enter(client, code)
-    assert (await post(client, f"/apply/{app_id}/province", {"province": province})).status_code == 303
-    assert (await post(client, f"/apply/{app_id}/notice", {"agree": "1"})).status_code == 303
-    assert (await post(client, f"/apply/{app_id}/announcements")).status_code == 303
-    return app_id
 
 
 async def test_exam_registration_needs_real_name_verification(client, demo):

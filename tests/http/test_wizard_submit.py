@@ -1,46 +1,14 @@
 """证明材料上传, 信息确认, 提交 (atomic, once), 审核告知, 告知承诺."""
 import asyncio
-import io
 
 import httpx
-from pypdf import PdfWriter
 
 from models.applications import Application, Material
 from models.exams import ExamCity, Site
-from tests.conftest import csrf_of
-from tests.helpers import field_error, mainland_id  # noqa: F401
-from tests.http.test_wizard_info import PERSONAL, at_info, upload_photo
-from tests.http.test_wizard_steps import demo, post  # noqa: F401
-
-
-def pdf(pages=1, password=None) -> bytes:
-    w = PdfWriter()
-    for _ in range(pages):
-        w.add_blank_page(width=595, height=842)
-    if password:
-        w.encrypt(password)
-    out = io.BytesIO()
-    w.write(out)
-    return out.getvalue()
-
-
-async def at_step(client, code="demo-chuji", province_site=("110105", 500)):
-    account, app_id = await at_info(client, code)
-    await upload_photo(client, app_id)
-    city = await ExamCity.filter(code=province_site[0], exam_province__province_code="11",
-                                 exam_province__exam__code=code).first()
-    site = await Site.filter(city=city, capacity__gte=province_site[1]).order_by("capacity").first()
-    subjects = ["初级会计实务", "经济法基础"] if code == "demo-chuji" else ["财务管理"]
-    r = await post(client, f"/apply/{app_id}/info", {"city": city.id, "site": site.id, "subjects": subjects,
-                                                     **PERSONAL})
-    assert r.status_code == 303, r.text[:2000]
-    return account, app_id, site
-
-
-async def upload(client, app_id, item, content, name="x.pdf"):
-    token = await csrf_of(client, "/exams")
-    return await client.post(f"/apply/{app_id}/materials/upload", data={"csrf_token": token, "item": item},
-                             files={"file": (name, content, "application/pdf")})
+from tests.factories import at_step, csrf_of, pdf, submitted, upload
+from tests.factories import mainland_id
+from tests.factories import PERSONAL, at_info, upload_photo
+from tests.factories import post
 
 
 async def test_required_materials_block_next_and_bad_pdfs_are_refused(client, demo):
@@ -98,17 +66,16 @@ async def test_two_candidates_cannot_both_take_the_last_place(client, app, demo)
     _, app_a, last = await at_step(client, province_site=("110101", 1))
     assert last.capacity == 1
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as other:
-        from tests.http.test_wizard_steps import candidate  # noqa: F401
         from models.profiles import Education
         from datetime import date
         from services.accounts import realname
-        from tests.helpers import register
-        from web import now
+        from tests.factories import register
+        from services.clock import now
         account_b = await register(other, phone="13900139000", id_number=mainland_id("32010219900307121"))
         await realname.mark_verified(account_b.id, "alipay", now())
         await Education.create(account=account_b, level="大学本科", school="X", major="Y", graduated_on=date(2010, 7, 1),
                                certificate_no="1")
-        from tests.http.test_wizard_steps import to_condition
+        from tests.factories import to_condition
         app_b = await to_condition(other)
         await post(other, f"/apply/{app_b}/condition", {"condition": "chuji_high_school"})
         await upload_photo(other, app_b)
@@ -156,19 +123,12 @@ async def test_another_candidates_material_is_404(client, other_client, demo):
     await upload(client, app_id, "学历证书（选传）", pdf(1))
     row = await Material.first()
     from services.accounts import realname
-    from tests.helpers import register
-    from web import now
+    from tests.factories import register
+    from services.clock import now
     b = await register(other_client, phone="13900139000", id_number=mainland_id("32010219900307121"))
     await realname.mark_verified(b.id, "alipay", now())
     assert (await other_client.get(f"/files/{row.stored}")).status_code == 404
     assert (await post(other_client, f"/apply/{app_id}/materials/{row.id}/delete")).status_code == 404
-
-
-async def submitted(client):
-    _, app_id, site = await at_step(client)
-    await post(client, f"/apply/{app_id}/materials")
-    assert (await post(client, f"/apply/{app_id}/confirm")).status_code == 303
-    return app_id, site
 
 
 async def test_restart_withdraws_keeps_the_row_and_frees_the_place(client, demo):

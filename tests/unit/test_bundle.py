@@ -4,9 +4,10 @@ import io
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
+from models.snapshot import MaterialFile
 from services.documents import bundle, uploads
-from tests import images
-from tests.unit.test_form_pdf import build, text_of
+from tests.factories import images
+from tests.factories import build, text_of
 
 
 def pdf_pages(n: int, *, with_action=False) -> bytes:
@@ -33,9 +34,9 @@ def outline(reader: PdfReader) -> list[tuple[str, int]]:
 def test_bundle_is_the_form_then_each_material_with_a_bookmark_where_it_starts(tmp_path):
     form = build()
     materials = [
-        {"item": "学历证书", "stored": stored(tmp_path, pdf_pages(2), ".pdf"), "kind": "pdf", "pages": 2},
-        {"item": "会计工作年限证明", "stored": stored(tmp_path, images.jpeg(1600, 1200), ".jpg"), "kind": "jpg", "pages": 1},
-        {"item": "身份证明", "stored": stored(tmp_path, images.png(300, 900), ".png"), "kind": "png", "pages": 1},
+        MaterialFile("学历证书", stored(tmp_path, pdf_pages(2), ".pdf"), "pdf", 2),
+        MaterialFile("会计工作年限证明", stored(tmp_path, images.jpeg(1600, 1200), ".jpg"), "jpg", 1),
+        MaterialFile("身份证明", stored(tmp_path, images.png(300, 900), ".png"), "png", 1),
     ]
     reader = PdfReader(io.BytesIO(bundle.assemble(form, materials, tmp_path)))
     assert len(reader.pages) == 1 + 2 + 1 + 1
@@ -51,9 +52,9 @@ def test_bundle_is_the_form_then_each_material_with_a_bookmark_where_it_starts(t
 
 
 def test_a_missing_or_damaged_file_gets_a_page_saying_so(tmp_path):
-    materials = [{"item": "学历证书", "stored": "material/" + "0" * 32 + ".pdf", "kind": "pdf", "pages": 1},
-                 {"item": "学位证书", "stored": stored(tmp_path, b"%PDF-1.4 garbage", ".pdf"), "kind": "pdf", "pages": 1},
-                 {"item": "其他", "stored": "../../etc/passwd", "kind": "jpg", "pages": 1}]
+    materials = [MaterialFile("学历证书", "material/" + "0" * 32 + ".pdf", "pdf", 1),
+                 MaterialFile("学位证书", stored(tmp_path, b"%PDF-1.4 garbage", ".pdf"), "pdf", 1),
+                 MaterialFile("其他", "../../etc/passwd", "jpg", 1)]
     reader = PdfReader(io.BytesIO(bundle.assemble(build(), materials, tmp_path)))
     assert len(reader.pages) == 4
     assert [t for t, _ in outline(reader)] == ["报名表", "学历证书", "学位证书", "其他"]
@@ -62,6 +63,6 @@ def test_a_missing_or_damaged_file_gets_a_page_saying_so(tmp_path):
 
 
 def test_page_actions_of_an_uploaded_pdf_are_not_carried_into_the_bundle(tmp_path):
-    materials = [{"item": "学历证书", "stored": stored(tmp_path, pdf_pages(1, with_action=True), ".pdf"), "kind": "pdf"}]
+    materials = [MaterialFile("学历证书", stored(tmp_path, pdf_pages(1, with_action=True), ".pdf"), "pdf")]
     data = bundle.assemble(build(), materials, tmp_path)
     assert b"JavaScript" not in data and "/AA" not in PdfReader(io.BytesIO(data)).pages[1]

@@ -1,74 +1,16 @@
 """services.documents.form_pdf: the 报名表 builder, read back from the PDF itself with pypdf and fontTools."""
 import io
-import re
-from datetime import datetime, timezone
 
 import segno
-from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from services.documents import form_pdf
 from services.accounts import names
 from services.reference import rarechars
-from tests import images
+from tests.factories import CODE, RARE_NAME, URL, build, drawn_chars, images, snapshot, text_of
 
 # A name with an Ext A, an Ext B and an Ext G character: one character per shipped rare font at least.
-RARE_NAME = "张䶮𠀀𫟷𱗋·" + rarechars.search(pinyin="shu", strokes=20)[0].char
-CODE = "ABCD2345EFGH6789"
-URL = f"https://kjks.example.cn/verify/{CODE}"
-AT = datetime(2027, 1, 10, 2, 5, tzinfo=timezone.utc)  # 10:05 in Beijing
-
-
-def snapshot(name="张三丰", **over) -> dict:
-    s = {
-        "exam": {"name": "2027年度全国会计专业技术初级资格考试", "level": "初级", "year": 2027},
-        "province": {"code": "11", "name": "北京"}, "city": "朝阳区",
-        "site": {"name": "朝阳区财政局会计考试报名点", "address": "北京市朝阳区日坛北路1号"},
-        "subjects": ["初级会计实务", "经济法基础"], "fee_fen": 11200,
-        "condition": {"code": "chuji_high_school", "label": "具备国家教育部门认可的高中毕业（含高中、中专、职高和技校）及以上学历"},
-        "candidate": {"name": name, "id_type": "mainland", "id_number": "110105199003071234", "phone": "13800138000",
-                      "gender": "男", "birth_date": "1990-03-07"},
-        "photo": "application/0123456789abcdef0123456789abcdef.jpg",
-        "personal": {"ethnicity": "汉族", "political_status": "群众", "address": "北京市朝阳区建国路1号", "postcode": "100020",
-                     "email": "a@example.com", "level": "大学本科", "school": "首都经济贸易大学", "major": "会计学",
-                     "graduated_on": "2012-07-01", "certificate_no": "100381201205001234", "degree": "学士",
-                     "degree_org": "首都经济贸易大学", "degree_date": "2012-07-01", "no_employer": "",
-                     "employer": "北京某某会计师事务所有限公司", "employer_province": "11", "employer_city": "110105",
-                     "accounting_start": "2013-03-01", "position": "审计员"},
-        "materials": [], "review_mode": "manual",
-    }
-    s.update(over)
-    return s
-
-
-def build(s=None, photo=None, **kw) -> bytes:
-    args = {"status_label": "待审核", "order_number": None, "payment_label": "未生成订单", "generated_at": AT,
-            "code": CODE, "verify_url": URL, "photo_bytes": photo}
-    return form_pdf.build_form(s or snapshot(), **{**args, **kw})
-
-
-def text_of(data: bytes) -> str:
-    return "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
-
-
-def drawn_chars(data: bytes) -> dict[str, str]:
-    """Every character the PDF can draw: char -> embedded font. A character counts when the font's ToUnicode
-    maps a code to it, and the font program embedded in the PDF (read with fontTools) maps that code to a real
-    glyph with outlines (not .notdef, the box a font draws for a character it lacks)."""
-    drawn = {}
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            program = font["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
-            tt = TTFont(io.BytesIO(program))
-            glyphs = {code: name for table in tt["cmap"].tables for code, name in table.cmap.items()}
-            to_unicode = font["/ToUnicode"].get_object().get_data().decode()
-            for code, utf16 in re.findall(r"<([0-9A-F]{2})> <([0-9A-F]+)>", to_unicode):
-                name = glyphs.get(int(code, 16))
-                if name and tt.getGlyphID(name) != 0 and tt["glyf"][name].numberOfContours != 0:  # not .notdef
-                    drawn[bytes.fromhex(utf16).decode("utf-16-be")] = font["/BaseFont"]
-    return drawn
 
 
 def test_a_rare_name_is_drawn_by_the_embedded_fonts_and_read_back():

@@ -5,8 +5,8 @@ from tortoise import connections
 from tortoise.migrations import operations as ops
 
 from models.applications import Application
-from tests.http.test_review_fixtures import make_app
-from tests.http.test_wizard_steps import demo  # noqa: F401
+from tests.factories import make_app
+
 
 
 async def test_0006_fills_the_queue_columns_of_applications_submitted_before_it(demo):

@@ -6,7 +6,6 @@ import re
 import time
 from pathlib import Path
 
-import pytest
 from fontTools.ttLib import TTFont
 
 from services.reference import rarechars

@@ -3,11 +3,9 @@ from collections import Counter
 
 import pytest
 
-from services.reference import options as reference
-from services.reference.options import (
-    DEGREES, EDUCATION_LEVELS, ETHNIC_GROUPS, POLITICAL_STATUS, cities, city_name, is_city,
-)
-from services.reference.regions import PROVINCES
+from services.reference import regions
+from services.reference.options import DEGREES, EDUCATION_LEVELS, ETHNIC_GROUPS, POLITICAL_STATUS
+from services.reference.regions import PROVINCES, cities, city_name, is_city
 
 MUNICIPALITIES = ("11", "12", "31", "50")
 
@@ -31,7 +29,7 @@ def test_other_lists():
 
 
 def test_json_covers_exactly_the_app_provinces():
-    raw = json.loads(reference.DATA.read_text(encoding="utf-8"))
+    raw = json.loads(regions.DATA.read_text(encoding="utf-8"))
     assert "GB/T 2260" in raw["_source"] and "_comment" in raw
     assert {k for k in raw if not k.startswith("_")} == set(PROVINCES)
     assert len(PROVINCES) == 32

@@ -1,4 +1,5 @@
-"""Tortoise ORM configuration: SQLite (WAL, busy timeout) by default, PostgreSQL by DATABASE_URL.
+"""The database: Tortoise ORM configuration (SQLite with WAL and a busy timeout by default, PostgreSQL by
+DATABASE_URL), start-up and migrations. `db.reads` is the one read path for SQL that is not the ORM's own.
 
 Schema changes go through Tortoise's own migrations (migrations/), applied by `python -m cli migrate`
 and at start-up of the run command.

@@ -1,0 +1,203 @@
+"""The one read path for SQL that is not the ORM's own awaits.
+
+Ordinary reads use the ORM (`await Model.filter(...)`). The reads that every request makes (the session,
+the candidate's application, site places, the reviewers' queue) come here instead, through `Reads`, one
+object per process created in the app's lifespan:
+
+- `session(sid_hash)`: the session row with its account or reviewer, as models;
+- `find(Model, **equal)` / `first(Model, **equal)`: whole rows by equality on columns, as models;
+- `columns(Model, names, **equal)`: some columns by equality, as dicts;
+- `values(queryset.values(...))`: any ORM values() query, as the ORM would answer it.
+
+On SQLite they run on a read-only connection in the event loop's thread: a primary-key read in WAL mode
+takes microseconds, less than aiosqlite's hop to its own thread, which under load also waits for the GIL
+behind the event loop. Elsewhere (PostgreSQL) they run as prepared SQL on the ORM's connection pool.
+
+One behaviour on a busy or missing SQLite file: the read goes to the ORM's connection instead (which waits
+out the busy timeout), so callers never see the difference. No SQL text outside the ORM lives anywhere else.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sqlite3
+from datetime import date, datetime
+from typing import Callable, TypeVar
+
+from tortoise import connections
+from tortoise.fields import BooleanField, DateField, DatetimeField, JSONField
+from tortoise.models import Model
+
+from models.accounts import Account, Reviewer, Session
+
+M = TypeVar("M", bound=Model)
+
+
+class Reads:
+    def __init__(self, database_url: str):
+        self.sqlite_path = None
+        if database_url.startswith("sqlite://"):
+            path = database_url[len("sqlite://"):].split("?")[0]
+            self.sqlite_path = os.path.abspath(path) if path != ":memory:" else None
+        self._conn: sqlite3.Connection | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # ------------------------------------------------------------------ the typed interface
+
+    async def session(self, sid_hash: str) -> Session | None:
+        """The session row with `.account` and `.reviewer` set (one of them None), or None."""
+        rows = await self._rows(_session_sql, (sid_hash,))
+        if not rows:
+            return None
+        row = rows[0]
+        session = Session._init_from_db(**_columns_of(row, "s", Session))
+        a, r = _columns_of(row, "a", Account), _columns_of(row, "r", Reviewer)
+        session.account = Account._init_from_db(**a) if a["id"] is not None else None
+        session.reviewer = Reviewer._init_from_db(**r) if r["id"] is not None else None
+        return session
+
+    async def find(self, model: type[M], **equal) -> list[M]:
+        """Whole rows where each column equals its value (`find(Application, id=3, account_id=7)`)."""
+        names = tuple(equal)
+        columns = _all_columns(model)
+        rows = await self._rows(lambda dialect: _select_sql(model, columns, names, dialect), tuple(equal.values()))
+        parsers = _parsers(model, columns, temporal_only=True)
+        return [model._init_from_db(**_parsed(row, parsers)) for row in rows]
+
+    async def first(self, model: type[M], **equal) -> M | None:
+        found = await self.find(model, **equal)
+        return found[0] if found else None
+
+    async def columns(self, model: type[Model], names: tuple[str, ...], **equal) -> list[dict]:
+        """Some columns of the rows where each given column equals its value, as dicts."""
+        keys = tuple(equal)
+        rows = await self._rows(lambda dialect: _select_sql(model, names, keys, dialect), tuple(equal.values()))
+        parsers = _parsers(model, names)
+        return [_parsed(row, parsers) for row in rows]
+
+    async def values(self, query) -> list[dict]:
+        """An ORM `.values(...)` query, answered as the ORM would answer it (typed values by field)."""
+        if self.sqlite_path is None:
+            return await query
+        query.sql()  # the ORM builds its SQL (and chooses its connection) ...
+        sql, params = query.query.get_parameterized_sql()  # ... which we run on the read-only connection
+        rows = self._direct(sql, params)
+        if rows is None:
+            return await query
+        if rows:
+            parsers = _parsers(query.model, tuple(rows[0]))
+            rows = [_parsed(row, parsers) for row in rows]
+        return rows
+
+    # ------------------------------------------------------------------ running SQL
+
+    async def _rows(self, sql_for: Callable[[str], str], params: tuple) -> list[dict]:
+        rows = self._direct(sql_for("sqlite"), params) if self.sqlite_path else None
+        if rows is None:
+            conn = connections.get("default")
+            rows = await conn.execute_query_dict(sql_for(conn.capabilities.dialect), list(params))
+        return rows
+
+    def _direct(self, sql: str, params) -> list[dict] | None:
+        """The rows from the read-only connection, or None when it cannot answer now (busy, or no file yet)."""
+        try:
+            if self._conn is None:
+                self._conn = sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=0.02,
+                                             check_same_thread=False, isolation_level=None)
+                self._conn.row_factory = sqlite3.Row
+            return [dict(r) for r in self._conn.execute(sql, params).fetchall()]
+        except sqlite3.Error:
+            return None
+
+
+# ---------------------------------------------------------------------- SQL, built once per shape
+
+
+@functools.lru_cache(maxsize=64)
+def _all_columns(model) -> tuple[str, ...]:
+    return tuple(sorted(model._meta.db_fields))
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"'
+
+
+@functools.lru_cache(maxsize=256)
+def _select_sql(model, names: tuple[str, ...], where: tuple[str, ...], dialect: str) -> str:
+    known = model._meta.db_fields
+    if set(names) - known or set(where) - known:
+        raise ValueError(f"not columns of {model.__name__}: {sorted((set(names) | set(where)) - known)}")
+    marks = [f"${i + 1}" if dialect == "postgres" else "?" for i in range(len(where))]
+    condition = " AND ".join(f"{_quote(w)} = {m}" for w, m in zip(where, marks)) or "1 = 1"
+    return f'SELECT {", ".join(map(_quote, names))} FROM {_quote(model._meta.db_table)} WHERE {condition}'
+
+
+@functools.lru_cache(maxsize=4)
+def _session_sql(dialect: str) -> str:
+    """One JOIN for the session and its account or reviewer: this runs on every logged-in request."""
+    cols = []
+    for alias, model in (("s", Session), ("a", Account), ("r", Reviewer)):
+        cols += [f'{alias}."{c}" AS "{alias}__{c}"' for c in _all_columns(model)]
+    mark = "$1" if dialect == "postgres" else "?"
+    return (f'SELECT {", ".join(cols)} FROM "session" s LEFT JOIN "account" a ON a."id" = s."account_id" '
+            f'LEFT JOIN "reviewer" r ON r."id" = s."reviewer_id" WHERE s."id" = {mark}')
+
+
+# ---------------------------------------------------------------------- typing the values
+
+
+def _field_of(model, path: str):
+    """The ORM field behind a column name or a values() path such as "site__city__code", or None."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        field = model._meta.fields_map.get(hop)
+        if field is None or not hasattr(field, "related_model"):
+            return None
+        model = field.related_model
+    by_column = {f.source_field or name: f for name, f in model._meta.fields_map.items()}
+    return model._meta.fields_map.get(last) or by_column.get(last)
+
+
+def _parser(field, temporal_only: bool) -> Callable | None:
+    """SQLite answers dates as text, booleans as 0/1 and JSON as text: turn them into what the ORM gives.
+    (The C fromisoformat is about 50 times faster than the parser Tortoise would use; a model built by
+    _init_from_db converts its booleans and JSON itself.)"""
+    if isinstance(field, DatetimeField):
+        return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
+    if isinstance(field, DateField):
+        return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
+    if temporal_only:
+        return None
+    if isinstance(field, BooleanField):
+        return lambda v: bool(v) if v is not None else v
+    if isinstance(field, JSONField):
+        return lambda v: json.loads(v) if isinstance(v, (str, bytes)) else v
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def _parsers(model, names: tuple[str, ...], temporal_only: bool = False) -> tuple[tuple[str, Callable], ...]:
+    out = []
+    for name in names:
+        parse = _parser(_field_of(model, name), temporal_only)
+        if parse is not None:
+            out.append((name, parse))
+    return tuple(out)
+
+
+def _parsed(row: dict, parsers) -> dict:
+    for name, parse in parsers:
+        if name in row:
+            row[name] = parse(row[name])
+    return row
+
+
+def _columns_of(row: dict, alias: str, model) -> dict:
+    prefix = alias + "__"
+    out = {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix)}
+    return _parsed(out, _parsers(model, _all_columns(model), temporal_only=True))

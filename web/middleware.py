@@ -1,0 +1,168 @@
+"""One pure-ASGI middleware for every request (no BaseHTTPMiddleware: it costs a task per request).
+
+It reads or issues the session cookie, gives each request an id, refuses unsafe requests without a valid
+CSRF token (403, before any handler runs), loads the logged-in session (web.sessions) so that every view
+and every template knows who is logged in, and adds the security headers.
+
+The cookie `sid` carries only a random session id signed with itsdangerous. Anonymous visitors have a
+cookie but no row. CSRF: the token is an HMAC of the session id, so it needs no storage and changes when
+the session id rotates at login. Every POST/PUT/PATCH/DELETE must carry it, in the `X-CSRF-Token` header
+(htmx sends it from the `hx-headers` of <body>) or in the `csrf_token` form field (plain forms).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from urllib.parse import parse_qs
+
+from itsdangerous import BadSignature, Signer
+from starlette.requests import Request
+
+from services.accounts.sessions import sid_hash
+from web import sessions
+
+log = logging.getLogger("kjks")
+
+COOKIE = "sid"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_BODY = 30 * 1024 * 1024
+NO_SESSION_PREFIXES = ("/static/",)  # files: no session to look up
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "x-frame-options": "DENY",
+                    "referrer-policy": "same-origin"}
+
+
+def csrf_token_for(secret: str, sid_hash_: str) -> str:
+    return hmac.new(secret.encode(), f"csrf:{sid_hash_}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+class PlumbingMiddleware:
+    def __init__(self, app, settings, exempt_prefixes: tuple[str, ...] = ()):
+        self.app = app
+        self.settings = settings
+        self.signer = Signer(settings.secret_key, salt="sid")
+        self.exempt = exempt_prefixes
+
+    def _read_cookie(self, headers: dict[bytes, bytes]) -> str | None:
+        raw = headers.get(b"cookie", b"").decode("latin-1")
+        for part in raw.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == COOKIE and value:
+                try:
+                    return self.signer.unsign(value).decode()
+                except BadSignature:
+                    return None
+        return None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        sid = self._read_cookie(headers)
+        state = scope.setdefault("state", {})
+        state["request_id"] = uuid.uuid4().hex[:12]
+        state["new_sid"] = None
+        if sid is None:
+            sid = secrets.token_urlsafe(32)
+            state["new_sid"] = sid
+        state["sid_hash"] = sid_hash(sid)
+
+        if scope["method"] in UNSAFE and not scope["path"].startswith(self.exempt):
+            expected = csrf_token_for(self.settings.secret_key, state["sid_hash"])
+            given = headers.get(b"x-csrf-token", b"").decode("latin-1")
+            body_chunks: list[bytes] | None = None
+            if not given:
+                body_chunks, too_big = await _read_body(receive)
+                if too_big:
+                    return await _plain(send, 413, "上传内容过大")
+                given = await _csrf_from_body(scope, b"".join(body_chunks))
+            if state["new_sid"] or not hmac.compare_digest(given, expected):
+                log.warning("csrf refused %s %s rid=%s", scope["method"], scope["path"], state["request_id"])
+                return await _plain(send, 403, "页面已过期或请求无效（CSRF校验失败），请刷新页面后重试。")
+            if body_chunks is not None:
+                receive = _replay(body_chunks)
+
+        state["session"] = None
+        if not state["new_sid"] and not scope["path"].startswith(NO_SESSION_PREFIXES):
+            state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
+
+        settings = self.settings
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                h = message.setdefault("headers", [])
+                h.extend((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
+                h.append((b"x-request-id", state["request_id"].encode()))
+                new = state.get("set_sid") or state["new_sid"]
+                if new:
+                    h.append((b"set-cookie", _cookie(self.signer.sign(new).decode(), settings).encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _cookie(value: str, settings) -> str:
+    parts = [f"{COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    if settings.cookie_secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+async def _read_body(receive) -> tuple[list[bytes], bool]:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return chunks, True
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return chunks, False
+
+
+def _replay(chunks: list[bytes]):
+    body = b"".join(chunks)
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _csrf_from_body(scope, body: bytes) -> str:
+    ctype = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+    if ctype.startswith("application/x-www-form-urlencoded"):
+        values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [])
+        return values[0] if len(values) == 1 else ""
+    if ctype.startswith("multipart/form-data"):
+        request = Request(dict(scope), _replay([body]))
+        try:
+            form = await request.form()
+            values = form.getlist("csrf_token")
+            await form.close()
+            return values[0] if len(values) == 1 and isinstance(values[0], str) else ""
+        except Exception:
+            return ""
+    return ""
+
+
+async def _plain(send, status: int, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
