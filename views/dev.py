@@ -42,9 +42,9 @@ async def wechat_authorize(request: Request):
     if valid and form.get("action") == "confirm":
         # WeChat sends the phone back to our callback with a code: here the sandbox calls it directly.
         code = await provider.grant(provider.openid_of(wechat_user), now=now())
-        done = "confirmed" if await wechat.confirm(state, code) else "expired"
+        done = "confirmed" if await wechat.confirm(state, code, now()) else "expired"
     elif valid:
-        await wechat.cancel(state)
+        await wechat.cancel(state, now())
     return render(request, "dev/wechat.html", {"state": state, "valid": False, "done": done, "wechat_user": wechat_user})
 
 

@@ -6,19 +6,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from models.profiles import AlipayAttempt
-from services.reference import regions
+from services import clock
 from services.accounts import realname
+from services.reference import regions
 from services.reference.regions import PROVINCES
-from services.clock import now
 from web.forms import Form
 from web.render import is_fragment_request, redirect, render
 from web.sessions import login_required
 
 
-
-async def _context(request, account, values=None, errors=None):
-    latest = await realname.latest_request(account)
+async def _context(account, values=None, errors=None):
+    latest = await realname.latest_request(account.id)
     values = values or {}
     province = values.get("province") or (latest.province_code if latest else "")
     return {"account": account, "latest": latest, "values": values, "errors": errors or {},
@@ -34,7 +32,7 @@ async def page(request: Request):
         return redirect(request, "/profile")
     # Without JavaScript the province is chosen by reloading the page with ?province= (the city list follows).
     province = request.query_params.get("province", "")
-    ctx = await _context(request, account, {"province": province} if province in PROVINCES else None)
+    ctx = await _context(account, {"province": province} if province in PROVINCES else None)
     return render(request, "realname/index.html", ctx, fragment="realname_modal.html")
 
 
@@ -42,16 +40,16 @@ async def start_alipay(request: Request):
     account = login_required(request)
     if realname.is_verified(account):
         return redirect(request, "/profile")
-    attempt = await realname.start_alipay(request.app.state.providers.alipay, account, now())
+    attempt = await realname.start_alipay(request.app.state.providers.alipay, account, clock.now())
     return redirect(request, f"/realname/alipay/{attempt.certify_id}")
 
 
 async def alipay_status(request: Request):
     account = login_required(request)
-    attempt = await AlipayAttempt.get_or_none(certify_id=request.path_params["certify_id"], account_id=account.id)
+    attempt = await realname.alipay_attempt(account.id, request.path_params["certify_id"])
     if attempt is None:
         raise HTTPException(404)
-    status = await realname.check_alipay(request.app.state.providers.alipay, attempt, now())
+    status = await realname.check_alipay(request.app.state.providers.alipay, attempt, clock.now())
     if status == "passed":
         return redirect(request, "/profile?verified=1")
     url = request.app.state.providers.alipay.certify_url(attempt.certify_id)
@@ -64,7 +62,7 @@ async def submit_online(request: Request):
     account = login_required(request)
     if realname.is_verified(account):
         return redirect(request, "/profile")
-    latest = await realname.latest_request(account)
+    latest = await realname.latest_request(account.id)
     if latest is not None and latest.status == "pending":
         return redirect(request, "/realname")
     data = await request.form(max_part_size=6 * 1024 * 1024)
@@ -75,12 +73,14 @@ async def submit_online(request: Request):
         errors.update(form.errors)
         errors.update(realname.region_errors(province, city))  # after the images: the order of the page
         if errors:
-            ctx = await _context(request, account, {"province": province, "city": city}, errors)
+            ctx = await _context(account, {"province": province, "city": city}, errors)
             return render(request, "realname/index.html", ctx, status=422)
-        await realname.submit_online(account, province, city, images, request.app.state.settings.upload_dir)
+        submitted = await realname.submit_online(account.id, province, city, images,
+                                                 request.app.state.settings.upload_dir)
     finally:
         await data.close()
-    return redirect(request, "/realname?submitted=1")
+    # Not submitted: verified or already waiting meanwhile (another tab); the page says which.
+    return redirect(request, "/realname?submitted=1" if submitted else "/realname")
 
 
 async def city_options(request: Request):

@@ -35,6 +35,7 @@ async def status(request: Request):
     state, account = await wechat.poll(row, request.app.state.providers.wechat, clock.now())
     if account is not None:  # just confirmed by a known WeChat user: logged in here
         await log_in(request, account=account)
+    if state == "done":  # by this request, or by another poll of this browser at the same moment
         return redirect(request, "/")
     if state == "bind":
         return redirect(request, f"/login/wechat/{row.state}/bind")
@@ -50,21 +51,17 @@ async def bind(request: Request):
     if request.method == "GET":
         return render(request, "accounts/wechat_bind.html", {"login": row, "values": {}, "errors": {}})
     form = Form(await request.form())
-    id_number, password = idnumbers.normalize(form.get("id_number")), form.get("password", strip=False)
-    errors = dict(form.errors)
-    if not id_number:
-        errors.setdefault("id_number", "请输入证件号码")
-    if not password:
-        errors.setdefault("password", "请输入密码")
+    typed, password = ops.credentials(form, "id_number", "请输入证件号码")
+    id_number = idnumbers.normalize(typed)
     account = await ops.sign_in(Account, lambda: ops.find_account(id_number), password, ip=client_ip(request),
-                                now=clock.now(), errors=errors)
+                                now=clock.now(), errors=form.errors)
     if account is not None:
-        if err := await wechat.bind(row, account):
-            errors["form"] = err
+        if err := await wechat.bind(row, account, clock.now()):
+            form.errors["form"] = err
         else:
             await log_in(request, account=account)
             return redirect(request, "/?bound=1")
-    ctx = {"login": row, "values": {"id_number": id_number}, "errors": errors}
+    ctx = {"login": row, "values": {"id_number": id_number}, "errors": form.errors}
     return render(request, "accounts/wechat_bind.html", ctx, status=422)
 
 

@@ -11,9 +11,11 @@ import io
 import random
 import secrets
 from datetime import timedelta
+from typing import Awaitable, Callable
 
 import anyio.to_thread
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from tortoise.exceptions import IntegrityError
 
 from models.accounts import Captcha
 
@@ -51,10 +53,18 @@ def draw(text: str) -> bytes:
 async def new_captcha(sid_hash: str, *, secret: str, fixed: str | None, now) -> bytes:
     text = fixed or "".join(secrets.choice(ALPHABET) for _ in range(4))
     expires = now + TTL
-    updated = await Captcha.filter(sid=sid_hash).update(answer_hash=_hash(secret, text), expires_at=expires)
-    if not updated:
-        await Captcha.create(sid=sid_hash, answer_hash=_hash(secret, text), expires_at=expires)
+    values = {"answer_hash": _hash(secret, text), "expires_at": expires}
+    if not await Captcha.filter(sid=sid_hash).update(**values):
+        try:
+            await Captcha.create(sid=sid_hash, **values)
+        except IntegrityError:  # two images drawn at once for one browser: the later answer stands
+            await Captcha.filter(sid=sid_hash).update(**values)
     return await anyio.to_thread.run_sync(draw, text)
+
+
+def checker(sid_hash: str, answer: str, *, secret: str, now) -> Callable[[], Awaitable[str | None]]:
+    """This browser's captcha check, for the login flow to run (and use up) at its turn."""
+    return lambda: check_captcha(sid_hash, answer, secret=secret, now=now)
 
 
 async def check_captcha(sid_hash: str, answer: str, *, secret: str, now) -> str | None:

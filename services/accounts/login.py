@@ -1,5 +1,6 @@
-"""登录: the one login flow (candidates, reviewers, WeChat binding): a per-address throttle, the image captcha,
-the password with a lock-out after repeated failures; and resetting a password."""
+"""登录: the one login flow, for 会计人员登录, the reviewers' login and the WeChat binding: a per-address throttle,
+the image captcha, then the password with a lock-out after repeated failures. Resetting a forgotten password is
+services/accounts/reset.py; the session a login starts is services/accounts/sessions.py."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +9,7 @@ from typing import Awaitable, Callable
 from tortoise.expressions import F, Q
 
 from models.accounts import Account, LoginFailure, Reviewer
-from services.accounts import idnumbers, names, passwords, sessions, sms
+from services.accounts import idnumbers, passwords, sms
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=10)
@@ -18,6 +19,18 @@ IP_MAX_FAILURES = 30  # per address per window: a shared office NAT must still b
 BAD_LOGIN = "账号或密码错误"  # one message: never say which of the two was wrong
 LOCKED = "登录失败次数过多，账号已锁定，请10分钟后再试"
 THROTTLED = "该网络登录失败次数过多，请稍后再试"
+NO_PASSWORD = "请输入密码"
+
+
+def credentials(form, field: str, missing: str) -> tuple[str, str]:
+    """What a login form sent: the name in `field` (证件号码, 手机号 or 用户名) and the password, with
+    "请输入…" in form.errors for an empty one."""
+    who, password = form.get(field), form.get("password", strip=False)
+    if not who:
+        form.error(field, missing)
+    if not password:
+        form.error("password", NO_PASSWORD)
+    return who, password
 
 
 async def sign_in(model, principal, password: str, *, ip: str, now, errors: dict,
@@ -39,6 +52,9 @@ async def sign_in(model, principal, password: str, *, ip: str, now, errors: dict
     return found
 
 
+# ---------------------------------------------------------------------- who is logging in
+
+
 async def find_account(id_number: str) -> Account | None:
     return await Account.get_or_none(id_number=id_number) if id_number else None
 
@@ -54,6 +70,13 @@ async def find_login_account(login: str) -> Account | None:
     rows = await Account.filter(query).limit(2)
     rows.sort(key=lambda a: a.id_number != number)
     return rows[0] if rows else None
+
+
+async def find_reviewer(username: str) -> Reviewer | None:
+    return await Reviewer.get_or_none(username=username.strip()) if username.strip() else None
+
+
+# ---------------------------------------------------------------------- throttle and lock-out
 
 
 async def ip_throttled(ip: str, now) -> bool:
@@ -73,40 +96,17 @@ async def authenticate(model, principal, password: str, ip: str, now):
     ok = await passwords.verify_password(principal.password_hash if principal else None, password)
     if principal is None or not ok:
         await record_ip_failure(ip, now)
-        if principal is not None:
-            await model.filter(id=principal.id).update(failed_logins=F("failed_logins") + 1)
-            # Lock once the count reaches the limit; the condition makes concurrent failures lock once.
-            locked = await model.filter(id=principal.id, failed_logins__gte=LOCK_AFTER).update(
-                failed_logins=0, locked_until=now + LOCK_FOR)
-            if locked:
-                return None, LOCKED
+        if principal is not None and await _count_failure(model, principal.id, now):
+            return None, LOCKED
         return None, BAD_LOGIN
     if principal.failed_logins or principal.locked_until:
         await model.filter(id=principal.id).update(failed_logins=0, locked_until=None)
     return principal, None
 
 
-async def reset_password(account: Account, new_password: str) -> None:
-    """Set a new password, unlock, and end every session of the account."""
-    await Account.filter(id=account.id).update(
-        password_hash=await passwords.hash_password(new_password), failed_logins=0, locked_until=None)
-    await sessions.end_all(account.id)
-
-
-async def find_reviewer(username: str) -> Reviewer | None:
-    return await Reviewer.get_or_none(username=username.strip()) if username.strip() else None
-
-
-MISMATCH = "填写的信息与注册信息不一致，重置失败。请核对证件号码、真实姓名和手机号"
-
-
-async def account_for_reset(id_number: str, name: str, phone: str) -> Account | None:
-    """找回密码: the account only when 证件号码, 真实姓名 and 手机号 all match it (one answer for any mismatch)."""
-    account = await Account.get_or_none(id_number=id_number)
-    if account is None or account.phone != phone or account.name != names.normalize_name(name, account.id_type):
-        return None
-    return account
-
-
-async def phone_registered(phone: str) -> bool:
-    return await Account.exists(phone=phone)
+async def _count_failure(model, principal_id: int, now) -> bool:
+    """One more failed password; returns whether this failure locked the account."""
+    await model.filter(id=principal_id).update(failed_logins=F("failed_logins") + 1)
+    # Lock once the count reaches the limit; the condition makes concurrent failures lock once.
+    return bool(await model.filter(id=principal_id, failed_logins__gte=LOCK_AFTER).update(
+        failed_logins=0, locked_until=now + LOCK_FOR))

@@ -1,16 +1,27 @@
-"""信息采集 rules: one validation function per section, each returning the clean values and the errors.
+"""信息采集: one validation function per section, each returning the clean values and the errors, and the
+record's reads and writes.
 
 Dates: 毕业时间 and 从事会计工作开始时间 are not in the future and not before the 14th birthday (when the
 birth date is known from a mainland ID number); 学位授予时间 is not before the graduation of the matching
 education (学士/双学士 → 大学本科, 硕士/博士 → 研究生). Text fields have length limits and refuse markup.
+
+Writes: each section is saved on its own by one conditional update of the Profile row (created by the first
+save, never by a read), and any change undoes 确认提交: a changed record needs a new confirmation. The 证件照
+is replaced through uploads.store_then: the old file is deleted only after the row stopped pointing at it.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+
+import anyio.to_thread
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from models.accounts import Account
 from models.profiles import Education, Profile
+from services.documents import uploads
 from services.reference import regions
 from services.reference import options as reference
 from services.reference.regions import PROVINCES
@@ -19,8 +30,19 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A
 MARKUP_RE = re.compile(r"[<>]")
 DEGREE_EDUCATION = {"学士": "大学本科", "双学士": "大学本科", "硕士": "研究生", "博士": "研究生"}
 
-# 证件照 for 信息采集 (the exam wizard adds automatic cropping): JPEG, 295×413 or larger, 10 KB – 2 MB.
+# 证件照 for 信息采集 (the exam wizard adds automatic cropping): JPEG, 295×413 or larger, 10 KB – 2 MB, 3:4.
+PHOTO_RULES = uploads.ImageRules(max_bytes=2 * 1024 * 1024, min_width=295, min_height=413, formats=("JPEG",))
 PHOTO_MIN_BYTES = 10 * 1024
+PHOTO_TRIES = 5  # a photo replaced meanwhile (another tab) is read again and replaced in turn
+
+# The fields of each section's form, in the order of the page.
+FIELDS = {
+    "basic": ("ethnicity", "political_status", "address", "postcode", "email", "gender", "birth_date"),
+    "education": ("level", "school", "major", "graduated_on", "certificate_no"),
+    "degree": ("degree", "degree_org", "degree_date"),
+    "work": ("no_employer", "employer", "employer_province", "employer_city", "accounting_start", "position"),
+}
+SAVE_FAILED = "保存失败，请重新提交"
 
 
 def text(form, name: str, label: str, max_len: int, *, required: bool = True) -> str:
@@ -156,14 +178,181 @@ def sections(profile: Profile | None, educations: list[Education]) -> list[dict]
     ]
 
 
-async def get_profile(account: Account) -> Profile:
-    profile = await Profile.get_or_none(account_id=account.id)
-    if profile is None:
-        profile, _ = await Profile.get_or_create(account_id=account.id)
-    return profile
+# ---------------------------------------------------------------------- reading the record
 
 
-async def save_section(account: Account, values: dict) -> None:
-    """Save one section; any change after confirmation needs a new confirmation."""
-    await get_profile(account)
-    await Profile.filter(account_id=account.id).update(**values, confirmed_at=None)
+@dataclass
+class Record:
+    """A candidate's 信息采集 as it stands: the Profile row (a blank, unsaved one before the first save) and the
+    学历 entries by graduation date."""
+
+    profile: Profile
+    educations: list[Education]
+
+    @property
+    def sections(self) -> list[dict]:
+        return sections(self.profile, self.educations)
+
+    @property
+    def complete(self) -> bool:
+        return all(s["done"] for s in self.sections)
+
+    def shown(self, section: str) -> dict[str, str]:
+        """A section's stored values as its form shows them (dates as YYYY-MM-DD, a ticked box as "1"); the 学历
+        form adds an entry, so it starts empty."""
+        if section == "education":
+            return {}
+        return {k: _as_text(getattr(self.profile, k)) for k in FIELDS[section]}
+
+
+def _as_text(value) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return value or ""
+
+
+async def record(account_id: int, *, educations: bool = True) -> Record:
+    profile = await Profile.get_or_none(account_id=account_id) or Profile(account_id=account_id)
+    entries = await Education.filter(account_id=account_id).order_by("graduated_on") if educations else []
+    return Record(profile, entries)
+
+
+async def _profile(account_id: int) -> Profile | None:
+    return await Profile.get_or_none(account_id=account_id)
+
+
+# ---------------------------------------------------------------------- saving a section
+# Each returns whether the section was saved; when it was not, form.errors says why.
+
+
+async def save_basic(account: Account, form, today: date, *, photo, upload_dir) -> bool:
+    """基本信息 with the 证件照: a new photo (an upload from the form) replaces the old one; without one, the
+    stored photo stays (the section needs one)."""
+    values = validate_basic(form, account, today)
+    image = None
+    if photo is not None and getattr(photo, "filename", None):
+        try:
+            image = await clean_photo(photo)
+        except uploads.UploadError as e:
+            form.error("photo", str(e))
+    elif not await _photo_of(account.id):
+        form.error("photo", "请上传证件照")
+    if form.errors:
+        return False
+    values["basic_saved"] = True
+    if image is None:
+        return _saved(form, await _change(account.id, values))
+
+    async def change(names: list[str]) -> uploads.Change:
+        for _ in range(PHOTO_TRIES):
+            old = await _photo_of(account.id)
+            if await _change(account.id, {**values, "photo": names[0]}, photo=old):
+                return uploads.Change(True, (old,))
+        return uploads.Change(False)
+
+    done = await uploads.store_then(upload_dir, [("photo", image.data, image.extension)], change)
+    return _saved(form, done.applied)
+
+
+async def save_degree(account: Account, form, today: date) -> bool:
+    rec = await record(account.id)
+    values = validate_degree(form, today, birth_date_of(account, rec.profile), rec.educations)
+    return not form.errors and _saved(form, await _change(account.id, values))
+
+
+async def save_work(account: Account, form, today: date) -> bool:
+    values = validate_work(form, today, birth_date_of(account, await _profile(account.id)))
+    return not form.errors and _saved(form, await _change(account.id, {**values, "work_saved": True}))
+
+
+async def add_education(account: Account, form, today: date) -> bool:
+    """学历信息: one more entry (more than one allowed)."""
+    values = validate_education(form, today, birth_date_of(account, await _profile(account.id)))
+    if form.errors:
+        return False
+    async with in_transaction():
+        await Education.create(account_id=account.id, **values)
+        await _unconfirm(account.id)
+    return True
+
+
+async def delete_education(account_id: int, education_id: int) -> bool:
+    """Delete one of this account's entries; False when it has none of that id."""
+    async with in_transaction():
+        if not await Education.filter(id=education_id, account_id=account_id).delete():
+            return False
+        await _unconfirm(account_id)
+    return True
+
+
+def _saved(form, applied: bool) -> bool:
+    if not applied:
+        form.error("form", SAVE_FAILED)
+    return applied
+
+
+async def clean_photo(upload) -> uploads.CleanImage:
+    """The 证件照 checked and re-encoded (in a thread); raises UploadError with the message for the field."""
+    data = await uploads.read_upload(upload, PHOTO_RULES.max_bytes)
+    if len(data) <= PHOTO_MIN_BYTES:
+        raise uploads.UploadError("照片文件应大于10KB，请上传清晰的照片")
+    image = await anyio.to_thread.run_sync(uploads.clean_image, data, PHOTO_RULES)
+    if not 0.70 <= image.width / image.height <= 0.80:
+        raise uploads.UploadError(f"照片应为竖版3:4比例（如295×413像素），您上传的是{image.width}×{image.height}")
+    return image
+
+
+async def _photo_of(account_id: int) -> str | None:
+    photos = await Profile.filter(account_id=account_id).values_list("photo", flat=True)
+    return photos[0] if photos else None
+
+
+_ANY = object()
+
+
+async def _change(account_id: int, values: dict, *, photo=_ANY) -> bool:
+    """One conditional update of the record, which also undoes its confirmation; `photo=` the photo the row must
+    still have (None: none yet). The first save creates the row. Returns whether the row changed."""
+    def rows():
+        query = Profile.filter(account_id=account_id)
+        if photo is _ANY:
+            return query
+        return query.filter(photo__isnull=True) if photo is None else query.filter(photo=photo)
+
+    values = {**values, "confirmed_at": None}
+    if await rows().update(**values):
+        return True
+    try:
+        await Profile.create(account_id=account_id)
+    except IntegrityError:  # the row exists (a concurrent first save, or the photo condition did not hold)
+        pass
+    return bool(await rows().update(**values))
+
+
+async def _unconfirm(account_id: int) -> None:
+    # Unconditional on purpose: it waits for the row's lock held by a concurrent 确认提交 (see confirm).
+    await Profile.filter(account_id=account_id).update(confirmed_at=None)
+
+
+# ---------------------------------------------------------------------- 确认提交
+
+
+class _Incomplete(Exception):
+    pass
+
+
+async def confirm(account_id: int, now) -> bool:
+    """确认提交 a complete record. Returns False (nothing changed) when a section is not done."""
+    try:
+        async with in_transaction():
+            # Update first, then look: the update takes the row's lock, which a concurrent 学历 deletion also
+            # takes (_unconfirm), so the record read below is the one that is confirmed.
+            if not await Profile.filter(account_id=account_id).update(confirmed_at=now):
+                return False
+            if not (await record(account_id)).complete:
+                raise _Incomplete  # rolls the confirmation back
+    except _Incomplete:
+        return False
+    return True

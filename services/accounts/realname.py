@@ -1,6 +1,8 @@
 """实名认证: by Alipay (the provider confirms) or online (three ID images that a reviewer decides on).
 
-Verification is required before 信息采集 and before any exam registration.
+Verification is required before 信息采集 and before any exam registration. Every change is conditional and says
+whether it applied: the first verification wins (mark_verified), one request waits at a time (submit_online, whose
+images follow the row through uploads.store_then), and a request is decided once (decide).
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account
 from models.profiles import AlipayAttempt, RealnameRequest
-from services.reference import regions
 from services.documents import uploads
+from services.reference import regions
 from services.reference.regions import PROVINCES
 
 # 证件照片: JPEG or PNG by content, at most 5 MB, at least 600×400 pixels.
@@ -33,8 +35,13 @@ async def mark_verified(account_id: int, method: str, now) -> bool:
 
 async def start_alipay(provider, account: Account, now) -> AlipayAttempt:
     certify_id = await provider.initialize(account.name, account.id_number, now=now)
-    return await AlipayAttempt.create(certify_id=certify_id, account=account, created_at=now,
+    return await AlipayAttempt.create(certify_id=certify_id, account_id=account.id, created_at=now,
                                       expires_at=now + ALIPAY_TTL)
+
+
+async def alipay_attempt(account_id: int, certify_id: str) -> AlipayAttempt | None:
+    """This account's own Alipay certification (another account's certify id finds nothing)."""
+    return await AlipayAttempt.get_or_none(certify_id=certify_id, account_id=account_id)
 
 
 async def check_alipay(provider, attempt: AlipayAttempt, now) -> str:
@@ -45,8 +52,8 @@ async def check_alipay(provider, attempt: AlipayAttempt, now) -> str:
     return status
 
 
-async def latest_request(account: Account) -> RealnameRequest | None:
-    return await RealnameRequest.filter(account=account).order_by("-id").first()
+async def latest_request(account_id: int) -> RealnameRequest | None:
+    return await RealnameRequest.filter(account_id=account_id).order_by("-id").first()
 
 
 def region_errors(province: str, city: str) -> dict[str, str]:
@@ -74,21 +81,22 @@ async def clean_images(files: dict) -> tuple[dict, dict[str, str]]:
     return clean, errors
 
 
-async def submit_online(account: Account, province: str, city: str, images: dict, upload_dir) -> RealnameRequest:
-    """Store the three images and create the request; on any failure nothing stays on disk or in the DB."""
-    stored: list[str] = []
-    try:
-        names = {}
-        for field, image in images.items():
-            name = await anyio.to_thread.run_sync(uploads.store, upload_dir, "realname", image.data, image.extension)
-            stored.append(name)
-            names[field] = name
+async def submit_online(account_id: int, province: str, city: str, images: dict, upload_dir) -> bool:
+    """Store the three images, then create the request. False (and no file kept) when the account was verified
+    or had a request waiting meanwhile: two submissions at once make one request."""
+    async def change(names: list[str]) -> uploads.Change:
         async with in_transaction():
-            return await RealnameRequest.create(account=account, province_code=province, city_code=city, **names)
-    except BaseException:
-        for name in stored:
-            uploads.delete(upload_dir, name)
-        raise
+            # A no-op update of the unverified account takes its row's lock (SQLite: the write lock), so
+            # concurrent submissions of one account queue here and each sees what the one before it created.
+            unverified = await Account.filter(id=account_id, realname_at__isnull=True).update(realname_method=None)
+            if not unverified or await RealnameRequest.exists(account_id=account_id, status="pending"):
+                return uploads.Change(False)
+            await RealnameRequest.create(account_id=account_id, province_code=province, city_code=city,
+                                         **dict(zip(IMAGE_FIELDS, names)))
+        return uploads.Change(True)
+
+    new = [("realname", images[f].data, images[f].extension) for f in IMAGE_FIELDS]
+    return (await uploads.store_then(upload_dir, new, change)).applied
 
 
 async def decide(request_id: int, approve: bool, reason: str | None, by: str, now) -> str | None:

@@ -1,4 +1,4 @@
-"""注册: the form's rules and creating the account (one per 证件号码 and one per 手机号)."""
+"""注册: the form's rules, the SMS code, and creating the account (one per 证件号码 and one per 手机号)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -61,9 +61,19 @@ async def check_unique(r: Registration) -> None:
     if "id_number" not in r.errors and await Account.exists(id_number=r.id_number):
         r.errors["id_number"] = "该证件号码已注册。如非本人注册，请查看帮助中心"
         r.help["id_number"] = "id-registered"
-    if "phone" not in r.errors and await Account.exists(phone=r.phone):
-        r.errors["phone"] = "该手机号已注册。如需更换，请查看帮助中心"
+    if "phone" not in r.errors and await sms.phone_registered(r.phone):
+        r.errors["phone"] = sms.PHONE_TAKEN
         r.help["phone"] = "phone-registered"
+
+
+async def register(r: Registration, *, secret: str, now) -> Account | None:
+    """注册 a validated form: the 证件号码 and 手机号 still free, the SMS code right (used up), then the account.
+    Returns the new account, or None with the reasons in r.errors."""
+    if not r.errors:
+        await check_unique(r)
+    if not r.errors and (err := await sms.check_code(r.phone, "register", r.sms_code, secret=secret, now=now)):
+        r.errors["sms_code"] = err
+    return None if r.errors else await create_account(r)
 
 
 async def create_account(r: Registration) -> Account | None:

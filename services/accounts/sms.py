@@ -1,23 +1,30 @@
 """短信验证码: 6 digits from `secrets`, valid 3 minutes, one send per phone per 3 minutes, single use,
-void after 5 wrong tries, stored as an HMAC (never in clear)."""
+void after 5 wrong tries, stored as an HMAC (never in clear).
+
+A code has a purpose: 注册 (refused for a phone that is already registered) or 找回密码 (sent only to a
+registered phone, but answered the same either way, so the page never tells whether a phone is registered).
+"""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from models.accounts import SmsCode, SmsThrottle
+from models.accounts import Account, SmsCode, SmsThrottle
 from services.providers.sms import SmsProvider, SmsSendError
 
 TTL = timedelta(minutes=3)
 RESEND_AFTER = timedelta(minutes=3)
 MAX_TRIES = 5
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
+PURPOSES = ("register", "reset")  # 注册, 找回密码
+PHONE_TAKEN = "该手机号已注册。如需更换，请查看帮助中心"
 
 
 def phone_error(phone: str) -> str | None:
@@ -26,6 +33,30 @@ def phone_error(phone: str) -> str | None:
     if not PHONE_RE.fullmatch(phone):
         return "请输入11位中国大陆手机号（以13至19开头）"
     return None
+
+
+async def phone_registered(phone: str) -> bool:
+    return await Account.exists(phone=phone)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What 免费获取验证码 answers: the error message (None when sent) and the seconds until the next send."""
+
+    error: str | None
+    wait: int
+
+
+async def request_code(provider: SmsProvider, phone: str, purpose: str, *, secret: str, now) -> Sent:
+    """免费获取验证码 for one of PURPOSES."""
+    if err := phone_error(phone):
+        return Sent(err, 0)
+    registered = await phone_registered(phone)
+    if purpose == "register" and registered:
+        return Sent(PHONE_TAKEN, 0)
+    if purpose == "reset" and not registered:  # nothing is sent, and the answer looks the same
+        return Sent(None, int(RESEND_AFTER.total_seconds()))
+    return Sent(*await send_code(provider, phone, purpose, secret=secret, now=now))
 
 
 def _hash(secret: str, phone: str, code: str) -> str:
@@ -60,7 +91,7 @@ async def send_code(provider: SmsProvider, phone: str, purpose: str, *, secret: 
         await provider.send_code(phone, code, now=now)
     except SmsSendError:
         # Give the slot back so the person can try again at once.
-        await SmsThrottle.filter(phone=phone).delete()
+        await SmsThrottle.filter(phone=phone, last_sent_at=now).delete()
         return "短信发送失败，请核对手机号后重试", 0
     await SmsCode.filter(phone=phone, purpose=purpose, used_at__isnull=True).update(used_at=now)  # older codes die
     await SmsCode.create(phone=phone, purpose=purpose, code_hash=_hash(secret, phone, code), created_at=now,

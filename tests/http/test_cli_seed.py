@@ -1,15 +1,14 @@
 """The maintainers' CLI: seed is idempotent, the demo covers open / future / closed provinces."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import pytest
 
 import cli
 from models.accounts import Reviewer
 from models.exams import Exam, ExamProvince
+from services import clock
 from services.accounts import passwords
 from services.reference import seeding
-
-CN = timezone(timedelta(hours=8))
 
 
 async def snapshot():
@@ -30,9 +29,9 @@ async def test_seed_twice_changes_nothing():
 
 
 async def test_demo_windows_are_relative_to_today():
-    today = datetime.now(CN).date()
+    today = clock.today()
     await seeding.seed(cli.DEMO_FILE, today)
-    now = datetime.now(CN)
+    now = clock.now()
     exam = await Exam.get(code="demo-chuji")
     rows = {p.province_code: p for p in await ExamProvince.filter(exam=exam)}
     assert rows["11"].reg_start <= now <= rows["11"].reg_end  # 北京 open today
@@ -45,12 +44,12 @@ async def test_bad_seed_file_is_refused_with_a_message(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text('[[exam]]\ncode="x"\nyear=2027\nname="x"\nlevel="特级"\n', encoding="utf-8")
     with pytest.raises(seeding.SeedError, match="级别"):
-        await seeding.seed(f, date.today())
+        await seeding.seed(f, clock.today())
     f.write_text('[[exam]]\ncode="x"\nyear=2027\nname="x"\nlevel="初级"\n[[exam.province]]\ncode="11"\n'
                  'registration={start="2027-01-02 09:00", end="2027-01-01 09:00"}\n'
                  'payment={start="2027-01-02 09:00", end="2027-01-03 09:00"}\n', encoding="utf-8")
     with pytest.raises(seeding.SeedError, match="结束时间"):
-        await seeding.seed(f, date.today())
+        await seeding.seed(f, clock.today())
     assert await Exam.all().count() == 0  # nothing half-written
 
 
@@ -65,7 +64,7 @@ async def test_reviewer_add_creates_a_scoped_reviewer_with_a_slow_hash():
 async def test_demo_province_data_is_seeded_in_full():
     from models.exams import Announcement, ExamCity, Site
 
-    await seeding.seed(cli.DEMO_FILE, datetime.now(CN).date())
+    await seeding.seed(cli.DEMO_FILE, clock.today())
     exam = await Exam.get(code="demo-zhongji")
     bj = await ExamProvince.get(exam=exam, province_code="11")
     zj = await ExamProvince.get(exam=exam, province_code="33")
@@ -82,7 +81,7 @@ async def test_demo_province_data_is_seeded_in_full():
 async def test_reseeding_keeps_the_places_already_taken():
     from models.exams import Site
 
-    today = datetime.now(CN).date()
+    today = clock.today()
     await seeding.seed(cli.DEMO_FILE, today)
     site = await Site.filter(capacity__gte=500).first()
     await Site.filter(id=site.id).update(taken=7)
@@ -95,7 +94,7 @@ async def test_a_city_of_another_province_is_refused(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(seeding.SeedError, match="不属于该省"):
-        await seeding.seed(f, date.today())
+        await seeding.seed(f, clock.today())
     assert await Exam.all().count() == 0
 
 
@@ -105,7 +104,7 @@ async def test_a_bad_province_photo_table_is_refused_at_seeding(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text(text, encoding="utf-8")
     with pytest.raises(seeding.SeedError, match="照片要求"):
-        await seeding.seed(f, date.today())
+        await seeding.seed(f, clock.today())
 
 
 @pytest.mark.parametrize("line,message", [("reject_reasons = []\n", None), ('reject_reasons = ["", "x"]\n', "reject_reasons"),
@@ -119,10 +118,10 @@ async def test_review_settings_of_a_province_are_checked_at_seeding(tmp_path, li
     f.write_text(text, encoding="utf-8")
     if message:
         with pytest.raises(seeding.SeedError, match=message):
-            await seeding.seed(f, date.today())
+            await seeding.seed(f, clock.today())
         assert await Exam.all().count() == 0
     else:  # an empty list is a province that wants no templates: reviewers write every reason
-        await seeding.seed(f, date.today())
+        await seeding.seed(f, clock.today())
         assert (await ExamProvince.get(province_code="11", exam__code="demo-chuji")).reject_reasons == []
 
 

@@ -1,4 +1,5 @@
 """登录: password and image captcha; one message for bad credentials; lock-out; new session; 退出."""
+import asyncio
 from datetime import timedelta
 
 from models.accounts import Account, Captcha, LoginFailure, Session
@@ -130,3 +131,10 @@ async def test_next_parameter_cannot_leave_the_site(client):
     r = await client.post("/login", data={"csrf_token": token, "login": "13800138000", "password": PASSWORD,
                                           "captcha": "TEST", "next": "//evil.example/"})
     assert r.headers["location"] == "/"
+
+
+async def test_captchas_drawn_at_once_for_one_browser_leave_one_live_captcha(client):
+    await client.get("/login")  # the browser's cookie
+    answers = await asyncio.gather(*(client.get("/captcha.png") for _ in range(4)))
+    assert all(r.status_code == 200 for r in answers)
+    assert await Captcha.all().count() == 1

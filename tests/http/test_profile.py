@@ -1,13 +1,15 @@
 """信息采集: sections saved on their own, the date and text rules, the ID photo, the task list, confirmation."""
+import asyncio
 from datetime import date, timedelta
 
 import pytest
 
 from models.profiles import Education, Profile
 from services.accounts import realname
-from tests.factories import images
+from tests.factories import images, stored_files
 from tests.factories import csrf_of
 from tests.factories import field_error, mainland_id, register
+from services import clock
 from services.clock import now
 
 BASIC = {"ethnicity": "汉族", "political_status": "群众", "address": "北京市东城区东长安街1号", "postcode": "100010",
@@ -119,7 +121,7 @@ async def test_more_than_one_education_and_delete(client, other_client):
 
 
 @pytest.mark.parametrize("graduated,fragment", [
-    ((date.today() + timedelta(days=40)).isoformat(), "不能晚于今天"),
+    ((clock.today() + timedelta(days=40)).isoformat(), "不能晚于今天"),
     ("2003-06-01", "满14周岁"),
     ("2010-13-01", "格式不正确"),
 ])
@@ -210,3 +212,59 @@ async def test_passport_holder_enters_gender_and_birth_date(client):
     r = await post(client, "/profile/education", {"level": "大学本科", "school": "Some University", "major": "Accounting",
                                                   "graduated_on": "2001-07-01", "certificate_no": "X1"})
     assert r.status_code == 422 and "满14周岁" in field_error(r.text, "graduated_on")
+
+
+async def test_reading_the_record_creates_nothing(client):
+    await verified(client)
+    for path in ("/profile", "/profile/basic", "/profile/education", "/profile/degree", "/profile/work"):
+        assert (await client.get(path)).status_code == 200
+    assert await Profile.all().count() == 0
+
+
+def _stored(settings) -> list[str]:
+    return sorted(p.relative_to(settings.upload_dir).as_posix() for p in stored_files(settings))
+
+
+async def test_a_new_photo_replaces_the_old_file_and_a_save_without_one_keeps_it(client, settings):
+    account = await verified(client)
+    await save_basic(client)
+    first = (await Profile.get(account_id=account.id)).photo
+    assert (await save_basic(client)).status_code == 303
+    second = (await Profile.get(account_id=account.id)).photo
+    assert second != first and _stored(settings) == [second]
+    assert (await save_basic(client, photo=None)).status_code == 303
+    assert (await Profile.get(account_id=account.id)).photo == second and _stored(settings) == [second]
+
+
+async def test_photos_saved_at_the_same_time_leave_one_file_the_record_points_at(client, settings):
+    account = await verified(client)
+    answers = await asyncio.gather(*(save_basic(client) for _ in range(4)))
+    assert [r.status_code for r in answers] == [303] * 4
+    assert _stored(settings) == [(await Profile.get(account_id=account.id)).photo]
+
+
+async def test_a_record_without_education_is_not_confirmed(client):
+    account = await verified(client)
+    await save_basic(client)
+    await post(client, "/profile/degree", {"degree": "无"})
+    await post(client, "/profile/work", {"no_employer": "1"})
+    r = await post(client, "/profile/confirm", {})
+    assert r.headers["location"] == "/profile?incomplete=1"
+    assert (await Profile.get(account_id=account.id)).confirmed_at is None
+
+
+async def test_adding_or_deleting_an_education_needs_a_new_confirmation(client):
+    account = await verified(client)
+    await save_basic(client)
+    await post(client, "/profile/degree", {"degree": "无"})
+    await post(client, "/profile/work", {"no_employer": "1"})
+    entry = {"level": "大学本科", "school": "某某大学", "major": "会计学", "graduated_on": "2013-07-01",
+             "certificate_no": "123"}
+    await post(client, "/profile/education", entry)
+    assert (await post(client, "/profile/confirm", {})).headers["location"] == "/profile?confirmed=1"
+    await post(client, "/profile/education", dict(entry, level="研究生", graduated_on="2016-07-01"))
+    assert (await Profile.get(account_id=account.id)).confirmed_at is None
+    assert (await post(client, "/profile/confirm", {})).headers["location"] == "/profile?confirmed=1"
+    first = await Education.filter(account_id=account.id).first()
+    await post(client, f"/profile/education/{first.id}/delete", {})
+    assert (await Profile.get(account_id=account.id)).confirmed_at is None

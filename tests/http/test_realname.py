@@ -1,4 +1,5 @@
 """实名认证: required before 信息采集; Alipay sandbox; 线上实名认证 uploads with every bad-input rule."""
+import asyncio
 import re
 from pathlib import Path
 
@@ -165,3 +166,23 @@ async def test_uploads_are_served_to_reviewers_in_scope_only(client, app):
         assert (await beijing.get(f"/files/{row.handheld}")).status_code == 200
         assert (await shanghai.get(f"/files/{row.handheld}")).status_code == 404
         assert (await other_city.get(f"/files/{row.handheld}")).status_code == 404
+
+
+async def test_two_submissions_at_once_make_one_request_and_keep_only_its_files(client, settings):
+    account = await register(client)
+    answers = await asyncio.gather(post_online(client), post_online(client))
+    assert sorted(r.headers["location"] for r in answers) == ["/realname", "/realname?submitted=1"]
+    row = await RealnameRequest.get(account_id=account.id)
+    root = Path(settings.upload_dir)
+    assert sorted(p.relative_to(root).as_posix() for p in stored_files(settings)) == sorted(
+        [row.front, row.back, row.handheld])
+
+
+async def test_a_submission_after_verification_keeps_no_file(client, settings):
+    from services.documents import uploads
+    account = await register(client)
+    await realname.mark_verified(account.id, "alipay", now())
+    image = uploads.CleanImage(images.jpeg(), "JPEG", 800, 600)
+    assert not await realname.submit_online(account.id, "11", "110105", dict.fromkeys(realname.IMAGE_FIELDS, image),
+                                            settings.upload_dir)
+    assert stored_files(settings) == [] and await RealnameRequest.all().count() == 0

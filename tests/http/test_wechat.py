@@ -1,8 +1,11 @@
 """微信扫码登录 through the sandbox: QR, polling, 确认登录, first-time binding, unbinding."""
+import asyncio
 import re
 from datetime import timedelta
 
-from models.accounts import Account, WechatLogin
+from models.accounts import Account, Session, WechatLogin
+from services.accounts import wechat
+from services.providers.wechat import SandboxWechat
 from tests.factories import csrf_of
 from tests.factories import PASSWORD, mainland_id, register
 
@@ -74,3 +77,40 @@ async def test_cancel_on_the_phone(client, other_client):
     await confirm_on_phone(other_client, state, action="cancel")
     r = await client.get(f"/login/wechat/{state}/status", headers={"HX-Request": "true"})
     assert "取消登录" in r.text
+
+
+async def test_two_polls_at_once_log_in_once(client, other_client):
+    await register(client)
+    await Account.filter(phone="13800138000").update(wechat_openid=SandboxWechat.openid_of("alice"))
+    await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
+    state = await start(client)
+    await confirm_on_phone(other_client, state)
+    polls = await asyncio.gather(*(client.get(f"/login/wechat/{state}/status") for _ in range(3)))
+    assert await Session.all().count() == 1
+    assert {r.status_code for r in polls} <= {200, 303} and any(r.status_code == 303 for r in polls)
+    assert all(r.headers["location"] == "/" for r in polls if r.status_code == 303)
+    assert all("二维码已过期" not in r.text for r in polls)
+
+
+async def test_one_scan_binds_one_account_even_when_two_bind_at_once(client, other_client):
+    await register(other_client, phone="13900139000", id_number=mainland_id("32010219900307121"))
+    await register(client)
+    await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
+    state = await start(client)
+    await confirm_on_phone(other_client, state)
+    await client.get(f"/login/wechat/{state}/status")
+    token = re.search(r'name="csrf_token" value="(\w+)"', (await client.get(f"/login/wechat/{state}/bind")).text).group(1)
+    answers = await asyncio.gather(*(
+        client.post(f"/login/wechat/{state}/bind", data={"csrf_token": token, "id_number": number, "password": PASSWORD})
+        for number in (mainland_id(), mainland_id("32010219900307121"))))
+    assert await Account.filter(wechat_openid__isnull=False).count() == 1
+    assert [r.headers.get("location") for r in answers].count("/?bound=1") == 1
+    assert all(r.status_code == 303 or "绑定失败" in r.text for r in answers)
+
+
+async def test_the_phone_cannot_confirm_or_cancel_a_qr_code_whose_time_is_over(client):
+    state = await start(client)
+    row = await WechatLogin.get(state=state)
+    late = row.expires_at + timedelta(seconds=1)
+    assert not await wechat.confirm(state, "code", late) and not await wechat.cancel(state, late)
+    assert (await WechatLogin.get(state=state)).status == "pending"
