@@ -23,7 +23,7 @@ import db
 import settings as settings_module
 from db.reads import Reads
 from services.documents import form_pdf
-from services.payment import orders
+from services.payment import closing
 from services.providers import make_providers
 from services.reference import rarechars
 from services.reference.exams import ReferenceData
@@ -51,7 +51,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         await anyio.to_thread.run_sync(form_pdf.register_fonts)  # not on the first 报名表打印
         gc.freeze()  # what start-up allocated lives for the process: keep it out of every GC pass
         # Unpaid orders close on time without a separate scheduler; safe with several processes.
-        closer = asyncio.create_task(orders.close_expired_forever(app.state.providers.payments)) if manage_db else None
+        closer = asyncio.create_task(closing.close_expired_forever(app.state.providers.payments)) if manage_db else None
         try:
             yield
         finally:
@@ -86,11 +86,11 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         *wizard.routes,
         # 网上缴费 (views/payment.py; services/payment/)
         *payment.routes,
-        # 报名表打印 and its verification page (views/printing.py; services/documents/form_pdf.py)
+        # 报名表打印 and its verification page (views/printing.py; services/documents/printing.py, form_pdf.py)
         *printing.routes,
         # 审核: the reviewers' board (views/review.py; services/review/)
         *review.routes,
-        # Uploaded files, for whoever may see them (views/files.py; services/documents/access.py)
+        # Uploaded files, only for whoever may see them (views/files.py; services/documents/access.py)
         Route("/files/{name:path}", files.serve, name="file"),
         Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"),
     ]

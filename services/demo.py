@@ -13,7 +13,8 @@ from models.accounts import Account, Reviewer
 from models.applications import Application
 from models.exams import ExamProvince, Site
 from services.accounts import passwords
-from services.review import queue as review
+from services.review import decisions
+from services.review.scope import scope_of
 from services.registration import submission
 from services.documents import uploads
 from services.accounts.idnumbers import check_digit
@@ -63,7 +64,7 @@ async def seed_applications(upload_dir, now, reference: ReferenceData) -> int:
         return 0
     ep = await ExamProvince.get(province_code="11", exam__code="demo-chuji").select_related("exam")
     reviewer = await Reviewer.get(username="beijing")
-    scope = await review.scope_of(reference, reviewer)
+    scope = await scope_of(reference, reviewer)
     hashed = await passwords.hash_password(PASSWORD)
     for i, (name, city) in enumerate(CANDIDATES):
         number = id_number(i)
@@ -81,5 +82,5 @@ async def seed_applications(upload_dir, now, reference: ReferenceData) -> int:
         await submission.submit(app, ep, account, now - timedelta(hours=7 * (len(CANDIDATES) - i)), commitment=False,
                                 upload_dir=upload_dir)
         if i in APPROVE or i in REJECT:
-            await review.decide(scope, app.id, i in APPROVE, REJECT.get(i, ""), now)
+            await decisions.decide(scope, app.id, i in APPROVE, REJECT.get(i, ""), now)
     return len(CANDIDATES)

@@ -29,7 +29,7 @@ from services.accounts.idnumbers import check_digit
 from services.accounts.reviewers import add_reviewer
 from services.accounts.sessions import sid_hash
 from services.clock import now
-from services.documents import form_pdf
+from services.documents import form_pdf, uploads
 from services.providers.payment import signature
 from services.reference import rarechars
 
@@ -278,6 +278,12 @@ async def reviewer_client(app, province: str, city: str | None = None):
     cookie = Signer(app.state.settings.secret_key, salt="sid").sign(f"sid-{reviewer.id}").decode()
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
                              cookies={"sid": cookie})
+
+
+def stored(settings, kind: str, data: bytes, ext: str) -> str:
+    """A file in the upload folder as an upload leaves it (its stored name), for an application built here."""
+    return uploads.store(settings.upload_dir, kind, data, ext)
+
 
 # ---------------------------------------------------------------------- 实名认证 uploads
 

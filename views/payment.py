@@ -7,45 +7,39 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from tortoise.expressions import Q
-from tortoise.functions import Count, Sum
 
 from models.applications import Application, Status
 from models.exams import ExamProvince
-from models.payments import Order, OrderStatus, PaymentNotification
-from services.payment import orders as payment
-from services.review import queue as review
+from models.payments import Order, OrderStatus
 from services.accounts.names import mask_id_number
-from services.reference.regions import PROVINCES
-from services.registration.fees import yuan
-from services.registration import applications, wizard
 from services.clock import now
+from services.payment import notifications, orders
+from services.payment import reconcile as reconciling
+from services.reference.regions import PROVINCES
+from services.registration import wizard
+from services.registration.fees import yuan
+from services.review.scope import scope_of
 from web.forms import Form
 from web.render import is_fragment_request, redirect, render
-from web.sessions import current_reviewer, verified_candidate
+from web.sessions import current_reviewer, own_application, verified_candidate
 
 MAX_NOTIFICATION_BYTES = 8 * 1024
 
 
 async def _approved_application(request: Request):
     """The candidate's own application (else 404); before approval the page is the review notice."""
-    account = verified_candidate(request)
-    found = await applications.own(request.app.state.reads, request.app.state.reference, account.id,
-                                   request.path_params["app_id"])
-    if found is None:
-        raise HTTPException(404)
-    app, ep = found
+    _, app, ep = await own_application(request)
     if app.status not in (Status.APPROVED, Status.PAID):
         raise HTTPException(303, headers={"Location": f"/apply/{app.id}/result"})
     return app, ep
 
 
 async def _pay_ctx(app: Application, ep: ExamProvince, errors: dict | None = None, platform: str = "") -> dict:
-    shown = await payment.shown_order(app.id, now())
+    shown = await orders.shown_order(app.id, now())
     order, s = shown.order, app.submission
     return wizard.page_context(app, ep, "pay", s=s, masked_id=mask_id_number(s.candidate.id_number), order=order,
                    state=shown.state, state_label=shown.label,
-                   amount=yuan(order.amount_fen) if order else "", window_error=payment.window_error(ep, now()),
+                   amount=yuan(order.amount_fen) if order else "", window_error=orders.window_error(ep, now()),
                    errors=errors or {}, platform=platform)
 
 
@@ -59,8 +53,8 @@ async def create_order(request: Request):
     app, ep = await _approved_application(request)
     settings = request.app.state.settings
     try:
-        await payment.create_order(app, ep, request.app.state.providers.payments, now(), settings.order_timeout_seconds)
-    except payment.OrderError as e:
+        await orders.create_order(app, ep, request.app.state.providers.payments, now(), settings.order_timeout_seconds)
+    except orders.OrderError as e:
         return render(request, "payment/pay.html", await _pay_ctx(app, ep, {"order": str(e)}),
                       fragment="pay_order.html", status=422)
     if is_fragment_request(request):
@@ -74,17 +68,15 @@ async def start_payment(request: Request):
     form = Form(await request.form())
     platform = form.get("platform")
     try:
-        url = await payment.start_payment(app, ep, request.app.state.providers.payments, platform, now())
-    except payment.OrderError as e:
+        url = await orders.start_payment(app, ep, request.app.state.providers.payments, platform, now())
+    except orders.OrderError as e:
         return render(request, "payment/pay.html", await _pay_ctx(app, ep, {"platform": str(e)}, platform),
                       fragment="pay_order.html", status=422)
     return redirect(request, url)
 
 
 async def _own_order(request: Request) -> Order:
-    account = verified_candidate(request)
-    order = await Order.get_or_none(number=request.path_params["number"],
-                                    application__account_id=account.id).select_related("application")
+    order = await orders.own_order(verified_candidate(request).id, request.path_params["number"])
     if order is None:
         raise HTTPException(404)
     return order
@@ -95,12 +87,12 @@ async def return_page(request: Request):
     notification or a status query established; 查询支付结果 (POST) asks the gateway."""
     order = await _own_order(request)
     if request.method == "POST":
-        await payment.query_and_settle(order, request.app.state.providers.payments, now())
+        await notifications.query_and_settle(order, request.app.state.providers.payments, now())
         return redirect(request, f"/pay/return/{order.number}")
-    state = payment.effective_status(order, now())
-    ep = await ExamProvince.get(id=order.application.province_id)
+    state = orders.effective_status(order, now())
+    ep = await request.app.state.reference.province(order.application.province_id)
     return render(request, "payment/return.html", {"order": order, "state": state, "ep": ep, "amount": yuan(
-        order.amount_fen), "state_label": payment.STATUS_LABELS[state], "app": order.application})
+        order.amount_fen), "state_label": orders.STATUS_LABELS[state], "app": order.application})
 
 
 async def notify(request: Request):
@@ -115,34 +107,11 @@ async def notify(request: Request):
     fields = dict(pairs)
     if len(fields) != len(pairs):  # a repeated field could smuggle a second value past the signature
         fields = {}
-    ok = await payment.receive_notification(fields, body, request.app.state.providers.payments, now())
+    ok = await notifications.receive_notification(fields, body, request.app.state.providers.payments, now())
     return PlainTextResponse("success" if ok else "fail")
 
 
 # ------------------------------------------------------------------ 对账 (reviewers)
-
-
-async def _scope(reviewer, via: str = "") -> Q:
-    """The reviewer's province, and city when the reviewer belongs to one (Reviewer.city is the city's code,
-    as Application.city_code). `via` is the path to the order from the model filtered ("order__" for
-    notifications)."""
-    scope = Q(**{f"{via}application__province__province_code": reviewer.province_code})
-    if reviewer.city:
-        scope &= Q(**{f"{via}application__city_code": reviewer.city})
-    return scope
-
-
-async def _order_counts(scope: Q, t) -> tuple[dict, int]:
-    """Orders by state (an open order past its expiry counts as closed, as the candidate sees it) and the paid
-    total in fen."""
-    rows = await Order.filter(scope).group_by("status").annotate(n=Count("id"), total=Sum("amount_fen")).values(
-        "status", "n", "total")
-    by_status = {r["status"]: r for r in rows}
-    n = {status: by_status.get(status, {}).get("n", 0) for status in OrderStatus.LABELS}
-    expired = await Order.filter(scope, status=OrderStatus.OPEN, expires_at__lte=t).count()
-    counts = {OrderStatus.OPEN: n[OrderStatus.OPEN] - expired, OrderStatus.PAID: n[OrderStatus.PAID],
-              OrderStatus.CLOSED: n[OrderStatus.CLOSED] + expired}
-    return counts, by_status.get(OrderStatus.PAID, {}).get("total") or 0
 
 
 async def reconcile(request: Request):
@@ -150,18 +119,11 @@ async def reconcile(request: Request):
     reviewer = current_reviewer(request)
     if reviewer is None:
         raise HTTPException(404)
-    scope, t = await _scope(reviewer), now()
-    counts, total = await _order_counts(scope, t)
-    mine = await _scope(reviewer, "order__")
-    if not reviewer.city:  # a notification for no known order is placed by the province code in its number
-        mine |= Q(order_id=None, order_number__contains=f"-{reviewer.province_code}-")
-    notes = await PaymentNotification.filter(mine, outcome__in=("late_paid", "rejected")).order_by("-id").limit(200)
-    orders = await Order.filter(scope).select_related("application").order_by("-id").limit(100)
+    scope = await scope_of(request.app.state.reference, reviewer)
     return render(request, "payment/reconcile.html", {
         "reviewer": reviewer, "province_name": PROVINCES.get(reviewer.province_code, reviewer.province_code),
-        "city_name": (await review.scope_of(request.app.state.reference, reviewer)).cities.get(reviewer.city, reviewer.city) if reviewer.city else "",
-        "counts": counts, "labels": OrderStatus.LABELS, "total": yuan(total), "notes": notes, "orders": orders,
-        "effective": lambda o: payment.effective_status(o, t), "yuan": yuan})
+        "city_name": scope.city_name, "labels": OrderStatus.LABELS, "yuan": yuan,
+        **await reconciling.reconciliation(scope, now())})
 
 
 routes = [

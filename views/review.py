@@ -6,35 +6,33 @@ outside the reviewer's scope is 404 (and logged), whether listed, opened, decide
 from __future__ import annotations
 
 import logging
-
-import anyio.to_thread
 from urllib.parse import urlencode, urlsplit
 
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from models.accounts import Reviewer
-from models.exams import ExamProvince
-from models.reviews import ReviewLog
+from models.applications import Status
+from services.accounts import captcha
 from services.accounts import login as ops
-from services.documents import bundle, pdfpages, uploads
-from services.accounts import captcha, realname
-from services.review import queue as svc
-from views.files import file_response
 from services.clock import now
+from services.documents import access, bundle, pdfpages
+from services.review import decisions, export, queue, realname_queue
+from services.review import detail as details
+from services.review import stats as statistics
+from services.review.scope import Scope, in_scope, scope_of
 from web.forms import Form, client_ip
 from web.render import is_fragment_request, redirect, render
 from web.sessions import current_session, log_in, log_out, reviewer_required
 
 log = logging.getLogger("kjks")
-LEVELS = ("初级", "中级", "高级")
 
 
-async def reviewer_scope(request: Request) -> svc.Scope:
-    return await svc.scope_of(request.app.state.reference, reviewer_required(request))
+async def reviewer_scope(request: Request) -> Scope:
+    return await scope_of(request.app.state.reference, reviewer_required(request))
 
 
 def out_of_scope(request: Request, what: str) -> HTTPException:
@@ -42,8 +40,8 @@ def out_of_scope(request: Request, what: str) -> HTTPException:
     return HTTPException(404)
 
 
-async def application_in_scope(request: Request, scope: svc.Scope):
-    app = await svc.in_scope(scope, request.path_params["app_id"])
+async def application_in_scope(request: Request, scope: Scope):
+    app = await in_scope(scope, request.path_params["app_id"])
     if app is None:
         raise out_of_scope(request, f"reviewer={scope.reviewer.username}")
     return app
@@ -57,32 +55,27 @@ async def board(request: Request):
     session = current_session(request)
     if session is None or not session.reviewer_id:
         return render(request, "review/login.html", {"values": {}, "errors": {}})
-    scope = await svc.scope_of(request.app.state.reference, session.reviewer)
+    scope = await scope_of(request.app.state.reference, session.reviewer)
     q, extra = request.query_params, {}
     if "done" in q:  # back from a plain-form 批量通过 (303): say what happened, as the htmx answer does
-        skipped = await svc.skip_reasons(scope, [i for i in q.get("skipped", "").split(",") if i])
-        extra = {"message": f"已通过 {q.get('done')} 条" + (f"；未处理 {len(skipped)} 条" if skipped else ""),
-                 "skipped": skipped}
+        skipped = await decisions.skip_reasons(scope, [i for i in q.get("skipped", "").split(",") if i])
+        extra = _bulk_outcome(q.get("done"), skipped)
     return render(request, "review/board.html", await _board_ctx(request.app.state.reads, scope, q, **extra),
                   fragment="review_queue.html")
 
 
 async def login(request: Request):
     form = Form(await request.form())
-    username, password = form.get("username"), form.get("password", strip=False)
-    errors = dict(form.errors)
-    if not username:
-        errors.setdefault("username", "请输入用户名")
-    if not password:
-        errors.setdefault("password", "请输入密码")
-    secret, answer = request.app.state.settings.secret_key, form.get("captcha")
+    username, password = ops.credentials(form, "username", "请输入用户名")
+    check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"),
+                                    secret=request.app.state.settings.secret_key, now=now())
     reviewer = await ops.sign_in(Reviewer, lambda: ops.find_reviewer(username), password, ip=client_ip(request),
-                                 now=now(), errors=errors, captcha=lambda: captcha.check_captcha(
-                                     request.state.sid_hash, answer, secret=secret, now=now()))
+                                 now=now(), errors=form.errors, captcha=check_captcha)
     if reviewer is not None:
         await log_in(request, reviewer=reviewer)
         return redirect(request, "/review")
-    return render(request, "review/login.html", {"values": {"username": username}, "errors": errors}, status=422)
+    return render(request, "review/login.html", {"values": {"username": username}, "errors": form.errors},
+                  status=422)
 
 
 async def logout(request: Request):
@@ -93,18 +86,22 @@ async def logout(request: Request):
 # ------------------------------------------------------------------ queue
 
 
-def _query(f: svc.Filters, **changes) -> str:
+def _query(f: queue.Filters, **changes) -> str:
     return urlencode(f.params(**changes))
 
 
-async def _board_ctx(reads, scope: svc.Scope, params, **extra) -> dict:
-    f = svc.Filters.parse(params)
-    data = await svc.queue(reads, scope, f)
+async def _board_ctx(reads, scope: Scope, params, **extra) -> dict:
+    f = queue.Filters.parse(params)
+    data = await queue.queue(reads, scope, f)
     total = data["counts"][f.status]
-    pages = max(1, -(-total // svc.PAGE_SIZE))
-    return {"f": f, "cities": scope.cities, "sites": svc.sites_of(scope, f.city), "levels": LEVELS,
-            "statuses": svc.STATUS_FILTER, "labels": svc.Status.LABELS, "pages": pages, "query": _query(f),
+    pages = max(1, -(-total // queue.PAGE_SIZE))
+    return {"f": f, "cities": scope.cities, "sites": queue.sites_of(scope, f.city), "levels": queue.LEVELS,
+            "statuses": queue.STATUS_FILTER, "labels": Status.LABELS, "pages": pages, "query": _query(f),
             "page_query": lambda **kw: _query(f, **kw), "reviewer": scope.reviewer, **data, **extra}
+
+
+def _bulk_outcome(done, skipped: dict) -> dict:
+    return {"message": f"已通过 {done} 条" + (f"；未处理 {len(skipped)} 条" if skipped else ""), "skipped": skipped}
 
 
 def _current_params(request: Request) -> QueryParams:
@@ -119,38 +116,34 @@ async def bulk(request: Request):
     # The filters in view: htmx says which page the request came from (the list may have been filtered by
     # htmx since the page loaded); a plain form carries them in `back`.
     back = _current_params(request) if is_fragment_request(request) else QueryParams(str(form.get("back") or ""))
-    done, skipped = await svc.bulk_approve(scope, [str(v) for v in form.getlist("ids")], now())
-    message = f"已通过 {len(done)} 条" + (f"；未处理 {len(skipped)} 条" if skipped else "")
+    done, skipped = await decisions.bulk_approve(scope, [str(v) for v in form.getlist("ids")], now())
     if not is_fragment_request(request):  # no JavaScript: 303 to the list, so a reload posts nothing again
         query = urlencode({**dict(back), "done": len(done), "skipped": ",".join(str(i) for i in skipped)})
         return redirect(request, f"/review?{query}")
-    ctx = await _board_ctx(request.app.state.reads, scope, back, message=message, skipped=skipped)
+    ctx = await _board_ctx(request.app.state.reads, scope, back, **_bulk_outcome(len(done), skipped))
     return render(request, "review/board.html", ctx, fragment="review_queue.html", status=200)
 
 
 async def export_csv(request: Request):
     scope = await reviewer_scope(request)
-    f = svc.Filters.parse(request.query_params)
-    rows = (await svc.queue(request.app.state.reads, scope, f, limit=None))["rows"]
-    return Response(svc.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
+    data = await export.export_csv(request.app.state.reads, scope, queue.Filters.parse(request.query_params))
+    return Response(data, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": "attachment; filename=\"review-export.csv\"", "Cache-Control": "no-store"})
 
 
 # ------------------------------------------------------------------ detail and decisions
 
 
-async def _detail_ctx(scope: svc.Scope, app, **extra) -> dict:
-    ep = await ExamProvince.get(id=app.province_id)
-    history = await ReviewLog.filter(application_id=app.id).order_by("id")
-    return {"app": app, "s": app.submission, "ep": ep, "history": history, "labels": svc.Status.LABELS,
-            "check": svc.eligibility_of(app.submission), "reasons": ep.reject_reasons, "errors": {},
-            "values": {}, "row": await svc.one_row(scope, app.id), **extra}
+async def _detail_ctx(request: Request, scope: Scope, app, **extra) -> dict:
+    state = request.app.state
+    return {**await details.detail(state.reads, state.reference, scope, app), "labels": Status.LABELS,
+            "errors": {}, "values": {}, **extra}
 
 
 async def detail(request: Request):
     scope = await reviewer_scope(request)
     app = await application_in_scope(request, scope)
-    return render(request, "review/detail.html", await _detail_ctx(scope, app), fragment="review_detail.html")
+    return render(request, "review/detail.html", await _detail_ctx(request, scope, app), fragment="review_detail.html")
 
 
 async def decide(request: Request):
@@ -158,10 +151,11 @@ async def decide(request: Request):
     app = await application_in_scope(request, scope)
     form = Form(await request.form())
     approve = form.get("action") == "approve"
-    reason, error = ("", None) if approve else svc.reject_reason(form, (await ExamProvince.get(id=app.province_id)).reject_reasons)
+    reason, error = ("", None) if approve else decisions.reject_reason(
+        form, await details.reject_templates(request.app.state.reference, app))
     status = 422 if error else 200
     if not error:
-        error = await svc.decide(scope, app.id, approve, reason, now())
+        error = await decisions.decide(scope, app.id, approve, reason, now())
         status = 409 if error else 200
     back = form.get("back")
     if status == 200 and back.startswith("/review/") and not is_fragment_request(request):
@@ -172,28 +166,32 @@ async def decide(request: Request):
 async def _decision_response(request, scope, app, error: str | None, status: int, form: Form):
     """htmx from a row: the row (+ counts out of band); from the detail panel: the panel (+ row and counts
     out of band); a plain form: back to the detail page, or that page with the message."""
-    app_id = app.id
-    app = await svc.in_scope(scope, app_id) or app  # reloaded: the status as it is now
+    app_id, reads = app.id, request.app.state.reads
+    app = await in_scope(scope, app_id) or app  # reloaded: the status as it is now
     target = request.headers.get("hx-target", "") if is_fragment_request(request) else ""
-    counts_ctx = await _board_ctx(request.app.state.reads, scope, _current_params(request)) if target else {}
+    counts_ctx = await _board_ctx(reads, scope, _current_params(request)) if target else {}
     if target.startswith("row-"):
-        return render(request, "review_row_response.html", {**counts_ctx, "r": await svc.one_row(scope, app_id),
+        return render(request, "review_row_response.html", {**counts_ctx, "r": await queue.one_row(reads, scope, app_id),
                                                              "row_error": error, "oob": True},
                       status=status)
     if not target and not error:
         return redirect(request, f"/review/applications/{app_id}")
     errors = {("reason" if status == 422 else "form"): error} if error else {}
     values = {"reason": form.get("reason"), "reason_choice": form.get("reason_choice")}
-    ctx = await _detail_ctx(scope, app, errors=errors, values=values, oob=bool(target), **counts_ctx)
+    ctx = await _detail_ctx(request, scope, app, errors=errors, values=values, oob=bool(target), **counts_ctx)
     return render(request, "review/detail.html", ctx, fragment="review_detail_response.html", status=status)
 
 
+# ------------------------------------------------------------------ the submission's files
+
+
 async def _own_file(request: Request) -> str:
-    """The stored name in the URL, when it is the photo or a material of an application in scope."""
-    scope = await reviewer_scope(request)
-    app = await application_in_scope(request, scope)
+    """The stored name in the URL, when it is the photo or a material of this application in scope
+    (services.documents.access decides, as it does for /files)."""
+    reviewer_required(request)
     name = request.path_params["name"]
-    if app.submission is None or name not in app.submission.files:
+    if not await access.may_see(request.app.state.reference, current_session(request), name,
+                                application_id=request.path_params["app_id"]):
         raise out_of_scope(request, f"file={name}")
     return name
 
@@ -201,19 +199,18 @@ async def _own_file(request: Request) -> str:
 async def material_file(request: Request):
     """The photo or a material of an application in scope: images inline, PDFs as a download (they are
     read as page images on the board, see material_page)."""
-    return file_response(request.app.state.settings, await _own_file(request))
+    stored = access.stored_file(request.app.state.settings.upload_dir, await _own_file(request))
+    if stored is None:
+        raise HTTPException(404)
+    return FileResponse(stored.path, media_type=stored.media_type, headers=stored.headers)
 
 
 async def material_page(request: Request):
-    """One page of a PDF material as an image drawn by the server (services/pdfpages.py)."""
+    """One page of a PDF material as an image drawn by the server (services/documents/pdfpages.py)."""
     name = await _own_file(request)
-    if not name.endswith(".pdf"):
+    png = await pdfpages.page_of_upload(request.app.state.settings.upload_dir, name, request.path_params["page"])
+    if png is None:
         raise HTTPException(404)
-    try:
-        path = uploads.path_of(request.app.state.settings.upload_dir, name)
-        png = await anyio.to_thread.run_sync(pdfpages.render_page, path, request.path_params["page"] - 1)
-    except (uploads.UploadError, pdfpages.PageError, OSError):
-        raise HTTPException(404) from None
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=600"})
 
 
@@ -230,41 +227,38 @@ async def bundle_pdf(request: Request):
 
 async def photos(request: Request):
     scope = await reviewer_scope(request)
-    return render(request, "review/photos.html", {"rows": await svc.flagged_photos(scope),
-                                                  "reason": svc.PHOTO_REASON})
+    return render(request, "review/photos.html", {"rows": await queue.flagged_photos(scope),
+                                                  "reason": decisions.PHOTO_REASON})
 
 
 async def photo_ok(request: Request):
     scope = await reviewer_scope(request)
     app = await application_in_scope(request, scope)
-    await svc.clear_photo_flag(scope, app.id, now())
+    await decisions.clear_photo_flag(scope, app, now())  # already cleared (another reviewer): the list says so
     return redirect(request, "/review/photos")
 
 
 # ------------------------------------------------------------------ 线上实名认证
 
 
-async def realname_page(request: Request, errors: dict | None = None, status: int = 200):
-    session = current_session(request)
-    rows = await svc.realname_queue(session.reviewer)
+async def realname_page(request: Request, scope: Scope, errors: dict | None = None, status: int = 200):
+    rows = await realname_queue.pending(scope)
     return render(request, "review/realname.html", {"rows": rows, "errors": errors or {}}, status=status)
 
 
 async def realname_list(request: Request):
-    await reviewer_scope(request)
-    return await realname_page(request)
+    return await realname_page(request, await reviewer_scope(request))
 
 
 async def realname_decide(request: Request):
     scope = await reviewer_scope(request)
-    row = await svc.realname_in_scope(scope.reviewer, request.path_params["req_id"])
+    row = await realname_queue.in_scope(scope, request.path_params["req_id"])
     if row is None:
         raise out_of_scope(request, f"realname reviewer={scope.reviewer.username}")
     form = Form(await request.form())
-    error = await realname.decide(row.id, form.get("action") == "approve", form.get("reason"),
-                                  scope.reviewer.username, now())
+    error = await realname_queue.decide(scope, row, form.get("action") == "approve", form.get("reason"), now())
     if error:
-        return await realname_page(request, {row.id: error}, status=422 if "原因" in error else 409)
+        return await realname_page(request, scope, {row.id: error}, status=422 if "原因" in error else 409)
     return redirect(request, "/review/realname")
 
 
@@ -274,9 +268,9 @@ async def realname_decide(request: Request):
 async def stats(request: Request):
     """统计 of one exam of the reviewer's province (a select; the newest exam by default)."""
     scope = await reviewer_scope(request)
-    exams = await svc.exams_of(scope)
+    exams = await statistics.exams_of(scope)
     chosen = next((e for e in exams if str(e["id"]) == request.query_params.get("exam")), exams[0] if exams else None)
-    data = await svc.stats(scope, chosen) if chosen else {}
+    data = await statistics.stats(scope, chosen) if chosen else {}
     return render(request, "review/stats.html", {"exams": exams, "exam": chosen, **data})
 
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from models.accounts import Account, Reviewer, Session
 from services import clock
 from services.accounts import realname, sessions
+from services.registration import applications
 from web.forms import safe_next
 
 
@@ -87,3 +88,14 @@ def reviewer_required(request: Request) -> Reviewer:
     if row is None or not row.reviewer_id:
         raise HTTPException(303, headers={"Location": "/review"})
     return row.reviewer
+
+
+async def own_application(request: Request):
+    """A verified candidate and their own application named by the URL's `app_id` (with its exam and its
+    province's registration, None before one is chosen). Anyone else's application is 404."""
+    account = verified_candidate(request)
+    found = await applications.own(request.app.state.reads, request.app.state.reference, account.id,
+                                   request.path_params["app_id"])
+    if found is None:
+        raise HTTPException(404)
+    return account, *found

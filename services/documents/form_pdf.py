@@ -22,19 +22,16 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfgen import canvas
 from tortoise.exceptions import IntegrityError
 
-from services import clock
-from services.clock import CN
-from services.payment.orders import shown_order
 from models.accounts import IdType
 from models.applications import Application, Status
 from models.snapshot import Personal, Snapshot
-from services.reference import regions
-from services.reference import rarechars
+from services import clock
 from services.documents import uploads
+from services.payment.orders import shown_order
+from services.reference import rarechars, regions
 from services.reference.regions import PROVINCES
 from services.registration.fees import yuan
 
-PRINTABLE = (Status.SUBMITTED, Status.APPROVED, Status.REJECTED, Status.PAID)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed from paper
 CODE_LENGTH = 16  # about 79 bits: unguessable
 LOCK = threading.Lock()
@@ -84,15 +81,19 @@ def is_code(text: str) -> bool:
     return len(text) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in text)
 
 
-async def ensure_form_code(app: Application) -> str:
-    """The application's code, set once: of two concurrent prints the first update wins, both re-read it."""
+async def ensure_form_code(app: Application) -> str | None:
+    """The application's code, set once: of two concurrent prints the first update wins, the other reads it."""
     for _ in range(3):
+        if app.form_code:
+            return app.form_code
+        code = new_code()
         try:
-            await Application.filter(id=app.id, form_code=None).update(form_code=new_code())
-            break
+            if await Application.filter(id=app.id, form_code=None).update(form_code=code):
+                app.form_code = code
+                return code
         except IntegrityError:  # another application drew the same code: draw again
             continue
-    app.form_code = (await Application.get(id=app.id)).form_code
+        app.form_code = (await Application.get(id=app.id)).form_code  # another print set it first
     return app.form_code
 
 
@@ -289,7 +290,7 @@ def _footer(sheet: _Sheet, generated_at: datetime, code: str, verify_url: str) -
     c, y = sheet.c, sheet.y - 10 - size
     _qr(c, MARGIN, y, size, verify_url)
     lines = [f"报名表验证码：{code}", "扫描二维码或访问以下网址，核验本报名表的真伪：", verify_url,
-             f"生成时间：{generated_at.astimezone(CN):%Y-%m-%d %H:%M}（北京时间）", "本表由全国会计人员统一服务管理平台生成。"]
+             f"生成时间：{clock.local(generated_at)}（北京时间）", "本表由全国会计人员统一服务管理平台生成。"]
     for n, line in enumerate(lines):
         draw_text(c, MARGIN + size + 12, y + size - 12 - n * 15, line)
     draw_text(c, W - MARGIN - 150, y + 6, "考生签名：")

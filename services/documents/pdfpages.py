@@ -7,7 +7,10 @@ import io
 import threading
 from pathlib import Path
 
+import anyio.to_thread
 import pypdfium2 as pdfium
+
+from services.documents import uploads
 
 WIDTH = 1000  # pixels: readable at full width of the detail panel
 _lock = threading.Lock()  # PDFium is not thread-safe: one document at a time in the process
@@ -35,3 +38,14 @@ def render_page(path: Path, index: int) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+async def page_of_upload(upload_dir, name: str, number: int) -> bytes | None:
+    """Page `number` (from 1) of the stored PDF `name` as PNG, drawn off the event loop; None when `name` is
+    not a PDF, is missing or unreadable, or has no such page."""
+    if not name.endswith(".pdf"):
+        return None
+    try:
+        return await anyio.to_thread.run_sync(render_page, uploads.path_of(upload_dir, name), number - 1)
+    except (uploads.UploadError, PageError, OSError):
+        return None

@@ -1,33 +1,28 @@
-"""网上缴费: orders of an approved application, the gateway's notifications about them, and the close job.
+"""网上缴费: the orders of an approved application (生成订单, 支付, closing one) and the rule for which order, in
+which state, every page, the 报名表 and 对账 show.
 
 An application has at most one open order, enforced by the database (Order.open_key is unique: the
-application id while open, NULL once paid or closed). Paying is one transaction of two conditional updates
-(order open → paid, application approved → paid), so a repeated notification changes nothing.
+application id while open, NULL once paid or closed). Paying is services.payment.notifications.settle; the
+close job is services.payment.closing.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from tortoise.expressions import Q
 
-from services import clock
-from services.clock import CN
 from models.applications import Application, Status
 from models.exams import ExamProvince
-from models.payments import Order, OrderStatus, PaymentNotification
-from models.reviews import ReviewLog
+from models.payments import Order, OrderStatus
+from services import clock
+from services.providers.payment import PaymentError, PaymentProvider
 from services.registration import fees
-from services.providers.payment import PaymentError, PaymentProvider, TradeState
 from services.registration.wizard import window_state
 
-log = logging.getLogger("kjks.payment")
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
-CLOSE_EVERY = 30  # seconds between runs of the close job
 
 NO_ORDER = "none"
 STATUS_LABELS = {NO_ORDER: "未生成订单", **OrderStatus.LABELS}
@@ -40,11 +35,14 @@ class OrderError(Exception):
 def order_number(now: datetime, province_code: str) -> str:
     """订单号码: China date, province code and a random part, e.g. 20271130-11-7F3K9Q2M."""
     random_part = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
-    return f"{now.astimezone(CN):%Y%m%d}-{province_code}-{random_part}"
+    return f"{clock.local(now, '%Y%m%d')}-{province_code}-{random_part}"
 
 
 def expires_at(created: datetime, timeout_seconds: int, pay_end: datetime) -> datetime:
     return min(created + timedelta(seconds=timeout_seconds), pay_end)
+
+
+# ------------------------------------------------------------------ the state shown
 
 
 def effective_status(order: Order | None, now: datetime) -> str:
@@ -56,12 +54,9 @@ def effective_status(order: Order | None, now: datetime) -> str:
     return order.status
 
 
-def window_error(ep: ExamProvince, now: datetime) -> str | None:
-    state = window_state(ep.pay_start, ep.pay_end, now)
-    if state == "open":
-        return None
-    when = f"{ep.pay_start.astimezone(CN):%Y-%m-%d %H:%M}至{ep.pay_end.astimezone(CN):%Y-%m-%d %H:%M}"
-    return f"缴费{'尚未开始' if state == 'future' else '已结束'}，缴费时间为{when}"
+def expired(now: datetime) -> Q:
+    """The open orders past their expiry (closed as effective_status says, whether or not the job ran yet)."""
+    return Q(status=OrderStatus.OPEN, expires_at__lte=now)
 
 
 @dataclass(frozen=True)
@@ -83,13 +78,31 @@ async def shown_order(app_id: int, now: datetime) -> ShownOrder:
     return ShownOrder(order, effective_status(order, now))
 
 
-async def close_order(order: Order, provider: PaymentProvider, now: datetime) -> bool:
-    """Close an expired open order (once) and the gateway's pending payments for it."""
-    closed = await Order.filter(id=order.id, status=OrderStatus.OPEN, expires_at__lte=now).update(
-        status=OrderStatus.CLOSED, open_key=None, closed_at=now)
-    if closed:
-        await provider.close(order.number)
-    return bool(closed)
+async def own_order(account_id: int, number: str) -> Order | None:
+    """The order `number` (with its application) when it is this candidate's, else None."""
+    return await Order.get_or_none(number=number, application__account_id=account_id).select_related("application")
+
+
+def window_error(ep: ExamProvince, now: datetime) -> str | None:
+    """The message when `now` is outside the province's 缴费时间, else None."""
+    state = window_state(ep.pay_start, ep.pay_end, now)
+    if state == "open":
+        return None
+    return f"缴费{'尚未开始' if state == 'future' else '已结束'}，缴费时间为{clock.local(ep.pay_start)}至{clock.local(ep.pay_end)}"
+
+
+# ------------------------------------------------------------------ changing an order
+
+
+def closed_values(now: datetime) -> dict:
+    """What closing an order writes: the open_key is freed, so a new order can be made."""
+    return {"status": OrderStatus.CLOSED, "open_key": None, "closed_at": now}
+
+
+async def close(order_id: int, now: datetime, *, only_expired: bool = False) -> bool:
+    """Open → closed, once (only if it has expired, with `only_expired`). True when this call closed it."""
+    open_ = expired(now) if only_expired else Q(status=OrderStatus.OPEN)
+    return bool(await Order.filter(open_, id=order_id).update(**closed_values(now)))
 
 
 async def create_order(app: Application, ep: ExamProvince, provider: PaymentProvider, now: datetime,
@@ -106,8 +119,8 @@ async def create_order(app: Application, ep: ExamProvince, provider: PaymentProv
         existing = await Order.get_or_none(open_key=app.id)
         if existing and effective_status(existing, now) == OrderStatus.OPEN:
             return existing
-        if existing:
-            await close_order(existing, provider, now)
+        if existing and await close(existing.id, now, only_expired=True):
+            await provider.close(existing.number)  # and the gateway's pending payments for it
         try:
             order = await Order.create(
                 number=order_number(now, ep.province_code), application_id=app.id, open_key=app.id,
@@ -116,10 +129,10 @@ async def create_order(app: Application, ep: ExamProvince, provider: PaymentProv
         except IntegrityError:  # another request won (or, once in 10^12, the random part collided): look again
             continue
         # 重新报名 in another tab between the status read above and this insert: withdrawal closes the open
-        # orders it finds, so either it saw this one or the application is no longer approved here.
+        # orders it finds, so either it saw this one or the application is no longer approved here (and then
+        # this order is closed here, unless the withdrawal closed it already: either way it is closed).
         if not await Application.exists(id=app.id, status=Status.APPROVED):
-            await Order.filter(id=order.id, status=OrderStatus.OPEN).update(status=OrderStatus.CLOSED,
-                                                                            open_key=None, closed_at=now)
+            await close(order.id, now)
             raise OrderError("该报名已撤销，不能缴费")
         return order
     raise OrderError("系统繁忙，请稍后再试")
@@ -144,125 +157,9 @@ async def start_payment(app: Application, ep: ExamProvince, provider: PaymentPro
                                         platform=platform, now=now)
     except PaymentError as e:
         raise OrderError(str(e)) from e
-    await Order.filter(id=order.id, status=OrderStatus.OPEN).update(platform=platform)
+    if not await Order.filter(id=order.id, status=OrderStatus.OPEN).update(platform=platform):
+        # Paid (another tab) or closed (the job) since it was read: the payment just started must not be paid.
+        await provider.close(order.number)
+        paid = (await shown_order(app.id, now)).state == OrderStatus.PAID
+        raise OrderError("订单已支付，请勿重复支付" if paid else "订单已关闭，请重新生成订单")
     return created.redirect_url
-
-
-# ------------------------------------------------------------------ paid: by notification or by query
-
-
-async def settle(order: Order, trade_no: str, paid_at: datetime, now: datetime) -> tuple[str, str]:
-    """Apply a payment the gateway vouches for. Returns (outcome, detail): paid / duplicate / late_paid."""
-    if order.status == OrderStatus.OPEN and paid_at <= order.expires_at:
-        async with in_transaction():
-            moved = await Order.filter(id=order.id, status=OrderStatus.OPEN).update(
-                status=OrderStatus.PAID, open_key=None, paid_at=paid_at, trade_no=trade_no)
-            app_moved = moved and await Application.filter(id=order.application_id, status=Status.APPROVED).update(
-                status=Status.PAID, paid_at=paid_at)
-            if app_moved:
-                await ReviewLog.record(order.application_id, "paid", Status.APPROVED, Status.PAID, now,
-                                           actor="系统")
-                return "paid", ""
-        if moved:  # money for this order, but the application had left 审核通过 (重新报名): 对账 must see it
-            return "late_paid", "报名已不是审核通过状态"
-    order = await Order.get(id=order.id)
-    if order.status == OrderStatus.PAID:
-        if order.trade_no == trade_no:
-            return "duplicate", ""
-        return "late_paid", f"订单已由交易{order.trade_no}支付，本笔为重复支付"
-    if order.status == OrderStatus.OPEN:  # paid after the order's expiry: close it, the money goes to 对账
-        await Order.filter(id=order.id, status=OrderStatus.OPEN).update(status=OrderStatus.CLOSED, open_key=None,
-                                                                      closed_at=now)
-    return "late_paid", "订单已关闭后支付"
-
-
-def _parse_paid_at(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
-
-
-async def _reject(fields: dict, body: str, now: datetime, detail: str, order: Order | None = None) -> bool:
-    amount = fields.get("amount_fen", "")
-    await PaymentNotification.create(
-        order=order, order_number=fields.get("out_trade_no", "")[:64], trade_no=fields.get("trade_no", "")[:64],
-        amount_fen=int(amount) if amount.isdigit() and len(amount) < 10 else None, outcome="rejected",
-        detail=detail[:200], body=body[:10000], received_at=now)
-    return False
-
-
-async def receive_notification(fields: dict[str, str], body: str, provider: PaymentProvider,
-                               now: datetime) -> bool:
-    """The gateway's asynchronous notification. True means answer `success` (applied, or already applied)."""
-    if not provider.verify(fields):
-        # Anyone can post here: what the gateway did not sign goes to the log, not to the table the reviewers'
-        # 对账 lists (a flood of forged notifications must not fill the database or that page).
-        log.warning("payment notification refused: bad or missing signature, order=%r",
-                    fields.get("out_trade_no", "")[:64])
-        return False
-    if fields["merchant_id"] != provider.merchant_id:
-        return await _reject(fields, body, now, f"商户号不符：{fields['merchant_id']}")
-    order = await Order.get_or_none(number=fields["out_trade_no"])
-    if order is None:
-        return await _reject(fields, body, now, "订单不存在")
-    if fields["amount_fen"] != str(order.amount_fen):
-        return await _reject(fields, body, now, f"金额不符：订单{order.amount_fen}分", order)
-    paid_at = _parse_paid_at(fields["paid_at"])
-    if fields["status"] != "paid" or paid_at is None or not 0 < len(fields["trade_no"]) <= 64:
-        return await _reject(fields, body, now, "状态、交易号或支付时间无效", order)
-    outcome, detail = await settle(order, fields["trade_no"], paid_at, now)
-    note = {"order": order, "order_number": order.number, "trade_no": fields["trade_no"],
-            "amount_fen": order.amount_fen, "body": body[:10000], "received_at": now}
-    if outcome == "late_paid":
-        try:
-            await PaymentNotification.create(**note, outcome=outcome, detail=detail, late_key=fields["trade_no"])
-            return True
-        except IntegrityError:  # this late payment is listed already (a repeat, perhaps arriving at once)
-            outcome, detail = "duplicate", "重复通知：" + detail
-    await PaymentNotification.create(**note, outcome=outcome, detail=detail)
-    return True
-
-
-async def query_and_settle(order: Order, provider: PaymentProvider, now: datetime) -> str:
-    """查询支付结果: ask the gateway; a paid trade for this order and amount is applied like a notification."""
-    if order.status != OrderStatus.OPEN:  # settled already: asking again must not record it again
-        return order.status
-    state: TradeState = await provider.query(order.number)
-    if state.status == "paid" and state.amount_fen == order.amount_fen and state.merchant_id == provider.merchant_id:
-        outcome, detail = await settle(order, state.trade_no, state.paid_at, now)
-        await PaymentNotification.create(order=order, order_number=order.number, trade_no=state.trade_no,
-                                         amount_fen=state.amount_fen, outcome=outcome, detail=detail or "查询支付结果",
-                                         body=f"query:{state}", received_at=now)
-    return (await Order.get(id=order.id)).status
-
-
-# ------------------------------------------------------------------ the close job
-
-
-async def close_expired(now: datetime, provider: PaymentProvider) -> int:
-    """Close every open order past its expiry: one conditional UPDATE, so several processes may run it at once;
-    only the orders this run closed have their gateway payments closed. Returns how many."""
-    due = await Order.filter(status=OrderStatus.OPEN, expires_at__lte=now).values_list("id", "number")
-    if not due:
-        return 0
-    count = await Order.filter(id__in=[i for i, _ in due], status=OrderStatus.OPEN, expires_at__lte=now).update(
-        status=OrderStatus.CLOSED, open_key=None, closed_at=now)
-    for number in await Order.filter(id__in=[i for i, _ in due], closed_at=now).values_list("number", flat=True):
-        try:
-            await provider.close(number)
-        except Exception:  # the gateway is down: its trade stays pending, a late payment goes to 对账
-            log.exception("closing payment %s at the gateway failed", number)
-    return count
-
-
-async def close_expired_forever(provider: PaymentProvider) -> None:
-    while True:
-        try:
-            closed = await close_expired(clock.now(), provider)
-            if closed:
-                log.info("closed %d expired orders", closed)
-        except Exception:  # keep the loop alive through a database hiccup
-            log.exception("closing expired orders failed")
-        await asyncio.sleep(CLOSE_EVERY)

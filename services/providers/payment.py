@@ -13,12 +13,13 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Protocol
 
 import httpx
 
 from models.sandbox import SandboxPayment
+from services import clock
 from services.providers.base import choose
 
 log = logging.getLogger("kjks.payment")
@@ -157,8 +158,7 @@ class SandboxPayments:
                 try:
                     answer = await client.post(row.notify_url, data=fields)
                     if answer.status_code == 200 and answer.text.strip() == "success":
-                        answered = datetime.now(timezone.utc)
-                        await SandboxPayment.filter(trade_no=row.trade_no).update(notified_at=answered)
+                        await SandboxPayment.filter(trade_no=row.trade_no).update(notified_at=clock.now())
                         return True
                 except httpx.HTTPError as e:
                     log.warning("sandbox notify %s failed: %s", row.trade_no, e)

@@ -5,19 +5,29 @@ import re
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from models.applications import Application
 from models.exams import ExamProvince
 from models.payments import Order, PaymentNotification
 from models.reviews import ReviewLog
 from models.sandbox import SandboxPayment
-from services.payment import orders as payment
-from services.providers import make_providers
-from tests.factories import approved, confirm_on_sandbox, csrf_of, make_order, paid, pay, shift_pay_window
-from tests.factories import mainland_id
-from tests.factories import candidate, post
-from tests.factories import submitted
 from services.clock import now
+from services.payment import closing, orders
+from services.providers import make_providers
+from tests.factories import (
+    approved,
+    candidate,
+    confirm_on_sandbox,
+    csrf_of,
+    mainland_id,
+    make_order,
+    paid,
+    pay,
+    post,
+    shift_pay_window,
+    submitted,
+)
 
 NUMBER_RE = re.compile(r"^\d{8}-11-[2-9A-HJ-NP-Z]{8}$")
 
@@ -145,6 +155,32 @@ async def test_pay_twice_before_paying_gives_the_same_trade_and_another_platform
     assert r.status_code == 422 and "请选择支付平台" in r.text
 
 
+async def test_a_payment_started_as_its_order_closes_is_refused_and_closed_at_the_gateway(client, demo, app):
+    app_id = await approved(client)
+    await make_order(client, app_id)
+    order = await Order.get(application_id=app_id)
+    real = app.state.providers.payments
+
+    class ClosedMeanwhile:
+        """The gateway answers, and meanwhile the close job (or 重新报名) closes the order."""
+        merchant_id = real.merchant_id
+
+        async def create(self, **kw):
+            created = await real.create(**kw)
+            assert await orders.close(order.id, now())
+            return created
+
+        async def close(self, number):
+            await real.close(number)
+
+    application = await Application.get(id=app_id).select_related("exam")
+    ep = await ExamProvince.get(id=application.province_id)
+    with pytest.raises(orders.OrderError, match="订单已关闭，请重新生成订单"):
+        await orders.start_payment(application, ep, ClosedMeanwhile(), "支付宝", now())
+    assert (await SandboxPayment.get(out_trade_no=order.number)).status == "closed"  # cannot be paid now
+    assert (await Order.get(id=order.id)).platform is None
+
+
 async def test_cancel_on_the_sandbox_leaves_the_order_payable(client, demo, gateway):
     app_id = await approved(client)
     await make_order(client, app_id)
@@ -244,11 +280,11 @@ async def test_an_expired_order_shows_closed_is_closed_by_the_job_and_a_new_one_
     page = await client.get(f"/apply/{app_id}/pay")
     assert "已关闭" in page.text and "生成订单</button>" in page.text and 'id="pay-button"' not in page.text
     assert (await post(client, f"/apply/{app_id}/pay/start", {"platform": "支付宝"})).status_code == 422
-    assert await payment.close_expired(now(), app.state.providers.payments) == 1
+    assert await closing.close_expired(now(), app.state.providers.payments) == 1
     closed = await Order.get(id=old.id)
     assert closed.status == "closed" and closed.open_key is None and closed.closed_at is not None
     assert (await SandboxPayment.get(out_trade_no=old.number)).status == "closed"
-    assert await payment.close_expired(now(), app.state.providers.payments) == 0  # a second run (or process) finds nothing
+    assert await closing.close_expired(now(), app.state.providers.payments) == 0  # a second run (or process) finds nothing
     await make_order(client, app_id)
     new = await Order.get(application_id=app_id, status="open")
     assert new.id != old.id and new.number != old.number and new.open_key == app_id
@@ -265,11 +301,11 @@ async def test_generate_order_closes_an_expired_order_before_the_job_runs(client
     assert await Order.filter(application_id=app_id, status="open").count() == 1
 
 
-async def test_the_close_job_runs_at_start_and_keeps_running(client, demo, settings):
+async def test_the_close_job_runs_at_start_and_keeps_running(client, demo, app):
     app_id = await approved(client)
     await make_order(client, app_id)
     await Order.filter(application_id=app_id).update(expires_at=now() - timedelta(seconds=1))
-    job = asyncio.create_task(payment.close_expired_forever(settings))
+    job = asyncio.create_task(closing.close_expired_forever(app.state.providers.payments))
     try:
         for _ in range(50):
             await asyncio.sleep(0.05)

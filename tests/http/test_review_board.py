@@ -288,12 +288,13 @@ async def test_a_city_reviewer_sees_only_that_city(client, demo):
 
 
 async def test_the_submission_date_filter_uses_the_china_day(client, demo):
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
+
+    from services import clock
     await make_app(name="今天交")
     await make_app(name="前天交", minutes_ago=2 * 24 * 60)
     await reviewer(client)
-    cn = timezone(timedelta(hours=8))
-    today = datetime.now(cn).date()
+    today = clock.today()
     page = await client.get(f"/review?day={today.isoformat()}")
     assert "今天交" in page.text and "前天交" not in page.text and "待审核 <b>1</b>" in page.text
     page = await client.get(f"/review?day={(today - timedelta(days=2)).isoformat()}")

@@ -7,16 +7,19 @@ from models.applications import Application, Material
 from models.exams import Site
 from models.profiles import RealnameRequest
 from models.reviews import ReviewLog
-from services.documents import uploads
-from tests.factories import field_error, mainland_id
-from tests.factories import make_app, reviewer, token
-from tests.factories import post
-from tests.factories import jpeg, photo
-from tests.factories import pdf, submitted
-
-
-def stored(settings, kind, data, ext) -> str:
-    return uploads.store(settings.upload_dir, kind, data, ext)
+from tests.factories import (
+    field_error,
+    jpeg,
+    mainland_id,
+    make_app,
+    pdf,
+    photo,
+    post,
+    reviewer,
+    stored,
+    submitted,
+    token,
+)
 
 
 async def test_photo_and_materials_are_shown_inline_pdfs_as_page_images(client, demo, settings):
@@ -44,24 +47,6 @@ async def test_photo_and_materials_are_shown_inline_pdfs_as_page_images(client, 
     assert got.status_code == 200 and got.headers["content-disposition"] == "attachment"
     # A file of another application, through this application's URL: 404.
     assert (await client.get(f"/review/applications/{a.id}/files/{other}")).status_code == 404
-
-
-async def test_reviewer_may_see_files_in_scope_only(demo, settings, app):
-    from models.accounts import Reviewer
-    from services.review.queue import reviewer_may_see
-    from services.accounts.reviewers import add_reviewer
-    pic, doc = stored(settings, "photo", photo(), ".jpg"), stored(settings, "material", pdf(), ".pdf")
-    a = await make_app(photo=pic)
-    await Material.create(application=a, item="学历证书", stored=doc, kind="pdf")
-    sh = stored(settings, "photo", photo(), ".jpg")
-    await make_app(province="31", city="310101", photo=sh)
-    draft_pic = stored(settings, "photo", photo(), ".jpg")
-    await make_app(photo=draft_pic, status="draft")
-    await add_reviewer("beijing", "11", None, "Passw0rd2027")
-    r = await Reviewer.get(username="beijing")
-    ref = app.state.reference
-    assert await reviewer_may_see(ref, r, pic) and await reviewer_may_see(ref, r, doc)
-    assert not await reviewer_may_see(ref, r, sh) and not await reviewer_may_see(ref, r, draft_pic)
 
 
 async def test_csv_export_keeps_the_filters_has_a_bom_and_escapes_formulas(client, demo):
@@ -146,9 +131,8 @@ async def test_realname_requests_are_decided_on_the_board_in_scope(client, demo)
 
 
 async def test_stats_of_one_exam_draw_a_bar_chart_and_highlight_sites_near_capacity(client, demo):
-    from datetime import datetime, timedelta, timezone
-
     from models.exams import ExamProvince
+    from services import clock
     ep = await ExamProvince.get(province_code="11", exam__code="demo-chuji")
     await make_app(city="110105")
     await make_app(city="110105", minutes_ago=60 * 24)
@@ -161,8 +145,7 @@ async def test_stats_of_one_exam_draw_a_bar_chart_and_highlight_sites_near_capac
     page = await client.get(f"/review/stats?exam={ep.id}")
     assert page.status_code == 200 and '<svg class="bar-chart"' in page.text
     assert f'<option value="{ep.id}" selected>' in page.text
-    cn = timezone(timedelta(hours=8))
-    days = (datetime.now(cn).date() - ep.reg_start.astimezone(cn).date()).days + 1  # the window so far
+    days = (clock.today() - clock.china_date(ep.reg_start)).days + 1  # the window so far
     assert "共 3" in page.text and page.text.count("<rect") == days
     assert "待审核</th><td>2" in page.text and "审核通过</th><td>1" in page.text
     assert "朝阳区</th><td>2" in page.text
@@ -214,6 +197,7 @@ async def test_submission_sets_the_photo_flag_where_the_province_checks_photos(c
 
 async def test_no_photo_flag_where_the_province_does_not_check(demo, settings):
     from types import SimpleNamespace
+
     from services.registration import submission
     ep = SimpleNamespace(photo_check=False)
     app = SimpleNamespace(photo=stored(settings, "photo", jpeg(330, 440, color=(30, 30, 30)), ".jpg"))
