@@ -35,6 +35,11 @@ class Application(Model):
     photo = fields.CharField(max_length=80, null=True)  # 个人照片 (stored upload name)
     pending_photo = fields.CharField(max_length=80, null=True)  # adjusted by the server, waiting for 使用此照片
     personal = fields.JSONField(default=dict)  # 基本/学历/学位/工作信息 as edited here (the record is not rewritten)
+    info_done = fields.BooleanField(default=False, db_default=False)  # 报名信息填写 saved with every field valid
+    materials_done = fields.BooleanField(default=False, db_default=False)  # 证明材料上传: every required item uploaded, 下一步 taken
+    # Bumped by every change of the draft, in the same conditional update: 提交 takes its snapshot at one
+    # version and moves the application only if it is still at that version (services.registration.drafts).
+    version = fields.IntField(default=0, db_default=0)
     commitment_signed_at = fields.DatetimeField(null=True)  # 告知承诺
     submitted_at = fields.DatetimeField(null=True)
     snapshot = fields.JSONField(null=True)  # what reviewers see and the form prints: fixed at submission

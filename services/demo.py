@@ -77,7 +77,8 @@ async def seed_applications(upload_dir, now, reference: ReferenceData) -> int:
         app = await Application.create(
             account=account, exam=ep.exam, active_key=f"{account.id}:{ep.exam_id}", province=ep,
             notice_agreed_at=now, announcements_read_at=now, condition="chuji_high_school", site=site,
-            subjects=list(ep.exam.subjects), photo=photo, personal=dict(PERSONAL))
+            subjects=list(ep.exam.subjects), photo=photo, personal=dict(PERSONAL), info_done=True,
+            materials_done=True)
         app.exam = ep.exam
         await submission.submit(app, ep, account, now - timedelta(hours=7 * (len(CANDIDATES) - i)), commitment=False,
                                 upload_dir=upload_dir)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from db.reads import Reads
-from models.applications import Application
-from models.exams import ExamProvince
+from models.applications import Application, Material
+from models.exams import Exam, ExamProvince
 from services.reference.exams import ReferenceData
 
 
@@ -17,3 +17,15 @@ async def own(reads: Reads, reference: ReferenceData, account_id: int, app_id: i
     app.exam = await reference.exam(app.exam_id)
     ep = await reference.province(app.province_id) if app.province_id else None
     return app, ep
+
+
+async def exams_with_active(account_id: int) -> tuple[list[Exam], dict[int, Application]]:
+    """选择考试: every exam, newest year first, and the candidate's active application of each (by exam id)."""
+    exams = await Exam.all().order_by("-year", "id")
+    active = await Application.filter(account_id=account_id, active_key__isnull=False)
+    return exams, {a.exam_id: a for a in active}
+
+
+async def materials_of(app_id: int) -> dict[str, Material]:
+    """The 证明材料 uploaded for the application, by item."""
+    return {m.item: m for m in await Material.filter(application_id=app_id)}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from models.profiles import Education, Profile
+
 EDU_RANK = {"初中及以下": 0, "高中（中专、职高、技校）": 1, "大学专科": 2, "大学本科": 3, "研究生": 4}
 DEGREE_RANK = {"无": 0, "学士": 1, "双学士": 2, "硕士": 3, "博士": 4}
 
@@ -64,3 +66,11 @@ def check(code: str, exam_year: int, educations: list, degree: str | None, accou
         counted = f"截至{exam_year}年12月31日从事会计工作{years}年" if accounting_start else "信息采集中没有从事会计工作开始时间"
         return Check(code, label, True, False, f"{counted}，需满{years_needed}年")
     return Check(code, label, True, True, "")
+
+
+async def checks_for(account_id: int, exam_year: int, codes: list[str]) -> list[Check]:
+    """The province's conditions (`codes`), each checked against the candidate's 信息采集 record."""
+    profile = await Profile.get_or_none(account_id=account_id)
+    educations = await Education.filter(account_id=account_id)
+    return [check(code, exam_year, educations, profile.degree if profile else None,
+                  profile.accounting_start if profile else None) for code in codes]

@@ -5,9 +5,16 @@ registration.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
+
 from models.applications import Application
+from models.exams import ExamCity, ExamProvince, Site
 from models.profiles import Education, Profile
 from models.snapshot import Personal
+from services.accounts import profile as record_rules
+from services.registration import fees
 from services.registration.eligibility import EDU_RANK
 
 PERSONAL_FIELDS = Personal.names()
@@ -34,5 +41,46 @@ async def personal_from_record(account) -> dict:
     }
 
 
-async def take_values(app: Application) -> dict:
+def take_values(app: Application) -> dict:
     return {k: app.personal.get(k, "") for k in PERSONAL_FIELDS}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """报名信息填写 as posted: the personal values as typed (what `personal` stores) and the errors by field."""
+
+    personal: dict
+    errors: dict
+
+
+async def check_info(form, account, app: Application, ep: ExamProvince, city_id: int | None, site_id: int | None,
+                     subjects: list[str], today: date) -> Checked:
+    """A 报名点 of a city of this province with a place left (or the one already held), the subjects by the
+    level's rule, a photo, and the 信息采集 record's own rules for the personal sections (`form`: web.forms.Form)."""
+    errors: dict[str, str] = {}
+    site = await Site.get_or_none(id=site_id).select_related("city") if site_id else None
+    if not city_id or not await ExamCity.exists(id=city_id, exam_province_id=ep.id):
+        errors["city"] = "请选择报考地市"
+    elif site is None or site.city_id != city_id or site.city.exam_province_id != ep.id:
+        errors["site"] = "请选择所选地市的报名点"
+    elif site.taken >= site.capacity and site.id != app.site_id:
+        errors["site"] = "该报名点已满，请选择其他报名点"
+    fewest, most = fees.subject_rule(app.exam)
+    if len(set(subjects)) != len(subjects) or not set(subjects) <= set(app.exam.subjects):
+        errors["subjects"] = f"报名科目只能从{app.exam.level}科目中选择"
+    elif not fewest <= len(subjects) <= most:
+        errors["subjects"] = (f"{app.exam.level}须同时报考全部{fewest}个科目" if fewest == most
+                              else f"请选择{fewest}至{most}个科目")
+    if not app.photo:
+        errors["photo"] = "请上传个人照片"
+    profile = await Profile.get_or_none(account_id=account.id)
+    birth = record_rules.birth_date_of(account, profile)
+    # 性别/出生日期 belong to the record, not to this form: a stand-in with a birth date skips those fields.
+    who = SimpleNamespace(birth_date=birth or date(1900, 1, 1))
+    # The record's own rules, applied to what was typed here (the values stay strings in `personal`).
+    record_rules.validate_basic(form, who, today)
+    edu = record_rules.validate_education(form, today, birth)
+    record_rules.validate_degree(form, today, birth, [SimpleNamespace(**edu)] if edu["graduated_on"] else [])
+    record_rules.validate_work(form, today, birth)
+    errors.update(form.errors)
+    return Checked({k: form.get(k) for k in PERSONAL_FIELDS}, errors)

@@ -1,6 +1,6 @@
 """网上报名, the first steps: 选择考试, 选择省份 (windows enforced), 阅读须知, 通知公告, 选择报考条件."""
 import re
-from datetime import date, timedelta, timezone
+from datetime import date
 
 import pytest
 
@@ -9,8 +9,6 @@ from models.exams import Exam
 from models.profiles import Education, Profile
 from tests.factories import candidate, enter, post, to_condition
 from tests.factories import mainland_id, register
-
-CN = timezone(timedelta(hours=8))
 
 
 async def test_exam_registration_needs_real_name_verification(client, demo):

@@ -1,5 +1,6 @@
 """Data steps of the migrations, run against rows like those a deployment has (on SQLite and PostgreSQL)."""
 import importlib
+from types import SimpleNamespace
 
 from tortoise import connections
 from tortoise.migrations import operations as ops
@@ -20,3 +21,25 @@ async def test_0006_fills_the_queue_columns_of_applications_submitted_before_it(
     row = await Application.get(id=a.id).select_related("account", "site__city")
     assert (row.city_code, row.cand_name, row.id_last4) == ("110105", "张三丰", row.account.id_number[-4:])
     assert (await Application.get(id=draft.id)).city_code is None  # never submitted: nothing to copy
+
+
+async def test_0008_moves_the_progress_flags_out_of_personal_into_columns(demo):
+    done = await make_app(name="张三丰", status="draft")
+    halfway = await make_app(name="李四", status="draft")
+    fresh = await make_app(name="王五", status="draft")
+    # As 0007 left them: the flags inside the JSON, next to the personal fields.
+    await Application.filter(id=done.id).update(personal={"school": "某大学", "complete": True, "materials_done": True})
+    await Application.filter(id=halfway.id).update(personal={"school": "某大学", "complete": True})
+    await Application.filter(id=fresh.id).update(personal={})
+    migration = importlib.import_module("migrations.0008_application_progress_columns").Migration
+    move = next(op for op in migration.operations if isinstance(op, ops.RunPython))
+    apps = SimpleNamespace(get_model=lambda app_label, name: Application)
+    await move.code(apps, SimpleNamespace(client=connections.get("default")))
+    rows = {a.id: a for a in await Application.all()}
+    assert (rows[done.id].info_done, rows[done.id].materials_done) == (True, True)
+    assert (rows[halfway.id].info_done, rows[halfway.id].materials_done) == (True, False)
+    assert (rows[fresh.id].info_done, rows[fresh.id].materials_done) == (False, False)
+    assert rows[done.id].personal == rows[halfway.id].personal == {"school": "某大学"} and rows[fresh.id].personal == {}
+    await move.reverse_code(apps, SimpleNamespace(client=connections.get("default")))
+    assert (await Application.get(id=done.id)).personal == {"school": "某大学", "complete": True, "materials_done": True}
+    assert (await Application.get(id=halfway.id)).personal == {"school": "某大学", "complete": True}
