@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image  # noqa: E402
 
+from models.snapshot import Snapshot  # noqa: E402
 from services.documents import form_pdf  # noqa: E402
 
 
@@ -28,7 +29,7 @@ def id_photo() -> bytes:
     return out.getvalue()
 
 
-SNAPSHOT = {
+SNAPSHOT = Snapshot.from_json({
     "exam": {"name": "2027年度全国会计专业技术中级资格考试", "level": "中级", "year": 2027},
     "province": {"code": "44", "name": "广东"}, "city": "广州市",
     "site": {"name": "广州市财政局会计考试报名点", "address": "广东省广州市越秀区府前路1号"},
@@ -44,7 +45,7 @@ SNAPSHOT = {
                  "employer": "广州某某集团有限公司", "employer_province": "44", "employer_city": "440100",
                  "accounting_start": "2008-03-01", "position": "财务主管"},
     "materials": [],
-}
+})
 
 
 def one(photo: bytes) -> float:

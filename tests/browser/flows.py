@@ -66,14 +66,29 @@ def image(name: str, data: bytes, mime: str = "image/jpeg") -> dict:
     return {"name": name, "mimeType": mime, "buffer": data}
 
 
+def log_in(page, login: str, password: str = "Passw0rd2027", captcha: str = "TEST") -> None:
+    """登录 through the form; the caller waits for what it expects."""
+    page.goto("/login")
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.fill("#captcha", captcha)
+    page.click("#login-form button[type=submit]")
+
+
+def scan_on_phone(page, button: str, done: str | None = None) -> None:
+    """The sandbox's QR code (WeChat or Alipay) opened on a second page, the "phone", and confirmed there."""
+    phone = page.context.new_page()
+    phone.goto(page.get_attribute("#sandbox-scan", "href"))
+    phone.click(f"text={button}")
+    if done:
+        phone.wait_for_selector(f"text={done}")
+    phone.close()
+
+
 def verify_and_add_education(page):
     page.goto("/realname")
     page.click("button:has-text('支付宝实名认证')")
-    scan = page.get_attribute("#sandbox-scan", "href")
-    phone = page.context.new_page()
-    phone.goto(scan)
-    phone.click("text=确认授权")
-    phone.close()
+    scan_on_phone(page, "确认授权")
     page.goto(re.sub(r"^https?://[^/]+", "", page.url))  # the status page moves on once authorised
     page.wait_for_url(re.compile(r"/profile"))
     page.goto("/profile/education")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.flows import new_id, outbox_code, register
+from tests.browser.flows import log_in, new_id, outbox_code, register, scan_on_phone
 
 
 def test_register_with_a_rare_character_then_log_out_and_in(page):
@@ -28,11 +28,7 @@ def test_register_with_a_rare_character_then_log_out_and_in(page):
 
     page.click("text=退出")
     page.wait_for_selector("text=会计人员登录")
-    page.goto("/login")
-    page.fill("#login", "13700137001")
-    page.fill("#password", "Passw0rd2027")
-    page.fill("#captcha", "WRONG")
-    page.click("#login-form button[type=submit]")
+    log_in(page, "13700137001", captcha="WRONG")
     page.wait_for_selector("#captcha-error")
     assert "验证码错误" in page.inner_text("#captcha-error")
     page.fill("#password", "Passw0rd2027")
@@ -50,11 +46,7 @@ def test_wechat_qr_login_binds_on_first_scan(page):
     page.goto("/login")
     page.click("text=微信扫码登录 >> nth=-1")
     page.wait_for_selector("img.qr")
-    scan_url = page.get_attribute("#sandbox-scan", "href")
-    phone = page.context.new_page()
-    phone.goto(scan_url)
-    phone.click("text=确认登录")
-    phone.wait_for_selector("text=已确认登录")
+    scan_on_phone(page, "确认登录", done="已确认登录")
     page.wait_for_url(re.compile(r"/bind$"), timeout=15_000)  # htmx polling moved on by itself
     page.fill("#id_number", new_id(2))
     page.fill("#password", "Passw0rd2027")
@@ -82,11 +74,7 @@ def test_register_and_log_in_without_javascript(nojs_page):
     assert page.inner_text(".user .who") == "A*** L**"
 
     page.click("text=退出")
-    page.goto("/login")
-    page.fill("#login", "E7654321")
-    page.fill("#password", "Passw0rd2027")
-    page.fill("#captcha", "TEST")
-    page.click("#login-form button[type=submit]")
+    log_in(page, "E7654321")
     page.wait_for_selector(".user .who")
 
     page.goto("/rarechars?pinyin=yan")

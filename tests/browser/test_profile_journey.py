@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.factories import images
-from tests.browser.flows import add_education, image, register
+from tests.browser.flows import add_education, image, register, scan_on_phone
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,10 +57,7 @@ def test_alipay_verification_then_complete_record(page):
     page.wait_for_selector("#realname-modal >> text=支付宝实名认证")
     page.click("#realname-modal button:has-text('支付宝实名认证')")
     page.wait_for_selector("img.qr")
-    phone = page.context.new_page()
-    phone.goto(page.get_attribute("#sandbox-scan", "href"))
-    phone.click("text=确认授权")
-    phone.wait_for_selector("text=已确认授权")
+    scan_on_phone(page, "确认授权", done="已确认授权")
     page.wait_for_url(re.compile(r"/profile\?verified=1"), timeout=15_000)  # polling moved on
     fill_profile(page)
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.browser.flows import log_in
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CANDIDATE = {"id_number": "110105199003071239", "phone": "13700137062", "name": "沙悟净"}
@@ -80,11 +82,7 @@ def test_reviewer_decides_by_keyboard_and_the_candidate_sees_both(page, browser,
     assert page.url.endswith("/review")
 
     candidate = browser.new_context(base_url=server_url, locale="zh-CN").new_page()
-    candidate.goto("/login")
-    candidate.fill("#login", ids["id_number"])
-    candidate.fill("#password", "Passw0rd2027")
-    candidate.fill("#captcha", "TEST")
-    candidate.click("#login-form button[type=submit]")
+    log_in(candidate, ids["id_number"])
     candidate.wait_for_url(re.compile(r"/$"))
     candidate.goto(f"/apply/{ids['first']}/result")
     assert "审核通过" in candidate.inner_text("#review-notice")

@@ -10,14 +10,13 @@ from models.exams import ExamProvince, Site
 from services import clock
 from services.reference import seeding
 from services.reference.exams import ReferenceData
-from tests.conftest import DATABASE_URL
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo.toml"
 
 
 @pytest.fixture
-async def reference(clean_db):
-    reads = Reads(DATABASE_URL)
+async def reference(clean_db, settings):
+    reads = Reads(settings.database_url)
     cache = ReferenceData(reads, max_age=60)
     yield cache
     await cache.close()
