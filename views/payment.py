@@ -34,18 +34,21 @@ async def _approved_application(request: Request):
     return app, ep
 
 
+PAGE = wizard.BY_ID["pay"].template  # 网上缴费 is the wizard's last step
+
+
 async def _pay_ctx(app: Application, ep: ExamProvince, errors: dict | None = None, platform: str = "") -> dict:
     shown = await orders.shown_order(app.id, now())
     order, s = shown.order, app.submission
-    return wizard.page_context(app, ep, "pay", s=s, masked_id=mask_id_number(s.candidate.id_number), order=order,
-                   state=shown.state, state_label=shown.label,
-                   amount=yuan(order.amount_fen) if order else "", window_error=orders.window_error(ep, now()),
-                   errors=errors or {}, platform=platform)
+    return wizard.page_context(
+        app, ep, "pay", s=s, masked_id=mask_id_number(s.candidate.id_number), order=order, state=shown.state,
+        state_label=shown.label, amount=yuan(order.amount_fen) if order else "",
+        window_error=orders.window_error(ep, now()), errors=errors or {}, platform=platform)
 
 
 async def pay_page(request: Request):
     app, ep = await _approved_application(request)
-    return render(request, "payment/pay.html", await _pay_ctx(app, ep))
+    return render(request, PAGE, await _pay_ctx(app, ep))
 
 
 async def create_order(request: Request):
@@ -55,10 +58,10 @@ async def create_order(request: Request):
     try:
         await orders.create_order(app, ep, request.app.state.providers.payments, now(), settings.order_timeout_seconds)
     except orders.OrderError as e:
-        return render(request, "payment/pay.html", await _pay_ctx(app, ep, {"order": str(e)}),
+        return render(request, PAGE, await _pay_ctx(app, ep, {"order": str(e)}),
                       fragment="pay_order.html", status=422)
     if is_fragment_request(request):
-        return render(request, "payment/pay.html", await _pay_ctx(app, ep), fragment="pay_order.html")
+        return render(request, PAGE, await _pay_ctx(app, ep), fragment="pay_order.html")
     return redirect(request, f"/apply/{app.id}/pay")
 
 
@@ -70,7 +73,7 @@ async def start_payment(request: Request):
     try:
         url = await orders.start_payment(app, ep, request.app.state.providers.payments, platform, now())
     except orders.OrderError as e:
-        return render(request, "payment/pay.html", await _pay_ctx(app, ep, {"platform": str(e)}, platform),
+        return render(request, PAGE, await _pay_ctx(app, ep, {"platform": str(e)}, platform),
                       fragment="pay_order.html", status=422)
     return redirect(request, url)
 
