@@ -2,13 +2,14 @@
 
 An htmx request (`HX-Request: true`, not boosted, not a history restore) gets the fragment; every other
 request gets the page, which includes the same fragment file. Every response says `Vary: HX-Request`.
-HTML lives in templates/ and partials/ only; `once` renders a partial a single time per set of arguments
-for the few that a page repeats many times (option lists, 生僻字 buttons).
+HTML lives in templates/ and partials/ only; `rendered_once` renders a partial a single time per set of
+arguments for the few that a page repeats many times (option lists, 生僻字 buttons).
 """
 from __future__ import annotations
 
+import functools
 import secrets
-from collections import OrderedDict
+from typing import Callable
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -27,36 +28,33 @@ def is_fragment_request(request: Request) -> bool:
     return h.get("hx-request") == "true" and h.get("hx-boosted") != "true" and h.get("hx-history-restore-request") != "true"
 
 
-class RenderedOnce:
-    """A partial rendered once per set of (hashable) arguments and kept, at most `size` of them."""
+def rendered_once(templates: Jinja2Templates, name: str, context: Callable[..., dict], size: int | None):
+    """The partial `name` as a function of (hashable) arguments, rendered once per set of them and kept (at most
+    `size` sets; None: as many as there are): for the fragments a page repeats many times with the same
+    arguments. `context(*args)` turns the arguments into the template's context. A hit is one lookup in C."""
+    template = templates.env.get_template(name)
 
-    def __init__(self, templates: Jinja2Templates, size: int = 8192):
-        self.env = templates.env
-        self.size = size
-        self._kept: OrderedDict[tuple, Markup] = OrderedDict()
+    @functools.lru_cache(maxsize=size)
+    def render(*args) -> Markup:
+        return Markup(template.render(**context(*args)))
 
-    def __call__(self, name: str, **arguments) -> Markup:
-        key = (name, *sorted(arguments.items()))
-        html = self._kept.get(key)
-        if html is None:
-            html = Markup(self.env.get_template(name).render(**arguments))
-            self._kept[key] = html
-            if len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return html
+    return render
 
 
 def templates_for(settings, globals_: dict | None = None) -> Jinja2Templates:
     templates = Jinja2Templates(directory=[str(ROOT / "templates"), str(ROOT / "partials")])
     # Templates change only with a deploy: no stat() of every template file on every render.
     templates.env.auto_reload = not (settings.production or settings.app_env == "test")
-    once = RenderedOnce(templates)
+    options = rendered_once(templates, "options.html", lambda items, selected: {
+        "choices": [c if isinstance(c, tuple) else (None, c) for c in items], "selected": selected}, size=4096)
+    # At most one per character of the 生僻字 table.
+    buttons = rendered_once(templates, "rarechar_button.html", lambda rc: {"rc": rc}, size=None)
 
     def options_html(choices, selected) -> Markup:
-        """The <option>s of a fixed list (labels, (value, label) pairs or a dict) with one selected."""
-        pairs = tuple(choices.items()) if isinstance(choices, dict) else tuple(
-            c if isinstance(c, tuple) else (None, c) for c in choices)
-        return once("options.html", choices=pairs, selected=selected if isinstance(selected, (str, int)) else None)
+        """The <option>s of a fixed list (labels, (value, label) pairs or a dict) with one selected. A Jinja loop
+        over the 56 民族 costs more than the rest of a page: each (list, selected value) is rendered once."""
+        items = tuple(choices.items()) if isinstance(choices, dict) else tuple(choices)
+        return options(items, selected if isinstance(selected, (str, int)) else None)
 
     templates.env.globals.update({
         "options_html": options_html,
@@ -67,7 +65,7 @@ def templates_for(settings, globals_: dict | None = None) -> Jinja2Templates:
     templates.env.filters.update({
         "mask_name": mask_name,
         "local": clock.local,
-        "rarechar_button": lambda rc: once("rarechar_button.html", rc=rc),
+        "rarechar_button": buttons,
     })
     return templates
 
