@@ -11,7 +11,7 @@ from services.accounts import wechat
 from services.accounts.names import mask_id_number
 from services.clock import now
 from services.registration.fees import yuan
-from web.forms import Form
+from web.forms import Form, posted
 from web.render import redirect, render
 
 
@@ -31,12 +31,12 @@ async def outbox(request: Request):
 async def wechat_authorize(request: Request):
     """What the phone shows after scanning: 确认登录 or 取消."""
     provider = _sandbox(request, "wechat")
-    state = request.query_params.get("state", "")
-    valid = await wechat.scanned(state, now()) is not None
+    state = Form(request.query_params).shaped("state", "token")
+    valid = bool(state) and await wechat.scanned(state, now()) is not None
     if request.method == "GET":
         return render(request, "dev/wechat.html", {"state": state, "valid": valid, "done": None,
                                                     "wechat_user": "sandbox-user"})
-    form = Form(await request.form())
+    form = await posted(request)
     wechat_user = form.get("wechat_user") or "sandbox-user"
     done = "cancelled"
     if valid and form.get("action") == "confirm":
@@ -51,8 +51,8 @@ async def wechat_authorize(request: Request):
 async def alipay_certify(request: Request):
     """The Alipay app's screen after scanning (sandbox): 确认授权."""
     provider = _sandbox(request, "alipay")
-    certify_id = request.query_params.get("certify_id", "")
-    cert = await provider.pending(certify_id, now=now())
+    certify_id = Form(request.query_params).shaped("certify_id", "token")
+    cert = await provider.pending(certify_id, now=now()) if certify_id else None
     done = False
     if request.method == "POST" and cert is not None:
         done = await provider.authorize(certify_id, now=now())
@@ -91,7 +91,7 @@ routes = [
     Route("/alipay/certify", alipay_certify, methods=["GET", "POST"], name="dev_alipay"),
     Route("/outbox", outbox, name="dev_outbox"),
     Route("/wechat/authorize", wechat_authorize, methods=["GET", "POST"], name="dev_wechat"),
-    Route("/pay/{trade_no}", pay_page, name="dev_pay"),
-    Route("/pay/{trade_no}/confirm", pay_confirm, methods=["POST"], name="dev_pay_confirm"),
-    Route("/pay/{trade_no}/cancel", pay_cancel, methods=["POST"], name="dev_pay_cancel"),
+    Route("/pay/{trade_no:trade_no}", pay_page, name="dev_pay"),
+    Route("/pay/{trade_no:trade_no}/confirm", pay_confirm, methods=["POST"], name="dev_pay_confirm"),
+    Route("/pay/{trade_no:trade_no}/cancel", pay_cancel, methods=["POST"], name="dev_pay_cancel"),
 ]

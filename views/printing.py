@@ -35,11 +35,18 @@ async def verify(request: Request):
     """Anyone holding the paper form may check it: only masked personal data is shown."""
     found = await printing.verify(request.app.state.reads, request.path_params["code"])
     if found is None:
-        return render(request, "printing/verify.html", {"found": False}, status=404)
+        return await not_verified(request)
     return render(request, "printing/verify.html", {"found": True, **asdict(found)})
 
 
+async def not_verified(request: Request):
+    """Any other /verify/… (not a code the server could have drawn): the page's answer for an unknown code,
+    404; what the URL holds is not read."""
+    return render(request, "printing/verify.html", {"found": False}, status=404)
+
+
 routes = [
-    Route("/apply/{app_id:int}/form.pdf", form, name="form_pdf"),
-    Route("/verify/{code}", verify, name="verify"),
+    Route("/apply/{app_id:id}/form.pdf", form, name="form_pdf"),
+    Route("/verify/{code:verify_code}", verify, name="verify"),
+    Route("/verify/{anything:path}", not_verified, name="verify_unknown"),
 ]

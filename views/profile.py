@@ -11,7 +11,7 @@ from services.accounts import profile as rules
 from services.reference import options as reference
 from services.reference import regions
 from services.reference.regions import PROVINCES
-from web.forms import Form
+from web.forms import Form, posted
 from web.render import redirect, render
 from web.sessions import verified_candidate
 
@@ -30,9 +30,9 @@ CHOICES = {"ethnic_groups": reference.ETHNIC_GROUPS, "political": reference.POLI
 async def index(request: Request):
     account = verified_candidate(request)
     rec = await rules.record(account.id)
+    q = Form(request.query_params)
     ctx = {"profile": rec.profile, "sections": rec.sections, "complete": rec.complete, "account": account,
-           "verified_now": request.query_params.get("verified"),
-           "confirmed_now": request.query_params.get("confirmed")}
+           "verified_now": q.get("verified"), "confirmed_now": q.get("confirmed")}
     return render(request, "profile/index.html", ctx)
 
 
@@ -41,18 +41,17 @@ async def _section(request: Request, section: str, save):
     the page again with what was typed and the messages (422)."""
     account = verified_candidate(request)
     if request.method == "GET":
-        q = request.query_params
+        q = Form(request.query_params)
         typed = None
         if section == "work" and q.get("employer_province") in PROVINCES:  # no-JavaScript province change
-            typed = {k: q.get(k, "") for k in rules.FIELDS[section]}
+            typed = {k: q.get(k) for k in rules.FIELDS[section]}
         return await _page(request, account, section, typed)
-    data = await request.form(max_part_size=3 * 1024 * 1024)  # the 证件照: 2 MB at most, with room to say so
+    form = await posted(request)  # the 证件照: bounded by the route's limit (web.limits)
     try:
-        form = Form(data)
         if await save(account, form, clock.today()):
             return redirect(request, PAGES[section][1])
     finally:
-        await data.close()
+        await form.close()
     typed = {k: form.get(k) for k in rules.FIELDS[section]}
     return await _page(request, account, section, typed, form.errors, status=422)
 
@@ -105,7 +104,7 @@ routes = [
     Route("/profile", index, name="profile"),
     Route("/profile/basic", basic, methods=["GET", "POST"], name="profile_basic"),
     Route("/profile/education", education, methods=["GET", "POST"], name="profile_education"),
-    Route("/profile/education/{id:int}/delete", education_delete, methods=["POST"], name="profile_education_delete"),
+    Route("/profile/education/{id:id}/delete", education_delete, methods=["POST"], name="profile_education_delete"),
     Route("/profile/degree", degree, methods=["GET", "POST"], name="profile_degree"),
     Route("/profile/work", work, methods=["GET", "POST"], name="profile_work"),
     Route("/profile/confirm", confirm, methods=["POST"], name="profile_confirm"),

@@ -10,7 +10,7 @@ from services import clock
 from services.accounts import realname
 from services.reference import regions
 from services.reference.regions import PROVINCES
-from web.forms import Form
+from web.forms import Form, posted
 from web.render import is_fragment_request, redirect, render
 from web.sessions import login_required
 
@@ -28,10 +28,11 @@ async def _context(account, values=None, errors=None):
 async def page(request: Request):
     """The 实名认证 window: a full page, or the modal fragment for htmx (信息采集 without verification)."""
     account = login_required(request)
-    if realname.is_verified(account) and request.query_params.get("next"):
+    q = Form(request.query_params)
+    if realname.is_verified(account) and q.get("next"):
         return redirect(request, "/profile")
     # Without JavaScript the province is chosen by reloading the page with ?province= (the city list follows).
-    province = request.query_params.get("province", "")
+    province = q.get("province")
     ctx = await _context(account, {"province": province} if province in PROVINCES else None)
     return render(request, "realname/index.html", ctx, fragment="realname_modal.html")
 
@@ -65,11 +66,10 @@ async def submit_online(request: Request):
     latest = await realname.latest_request(account.id)
     if latest is not None and latest.status == "pending":
         return redirect(request, "/realname")
-    data = await request.form(max_part_size=6 * 1024 * 1024)
+    form = await posted(request)  # the images: bounded by the route's limit (web.limits)
     try:
-        form = Form(data)
         province, city = form.get("province"), form.get("city")
-        images, errors = await realname.clean_images({f: data.get(f) for f in realname.IMAGE_FIELDS})
+        images, errors = await realname.clean_images({f: form.data.get(f) for f in realname.IMAGE_FIELDS})
         errors.update(form.errors)
         errors.update(realname.region_errors(province, city))  # after the images: the order of the page
         if errors:
@@ -78,16 +78,16 @@ async def submit_online(request: Request):
         submitted = await realname.submit_online(account.id, province, city, images,
                                                  request.app.state.settings.upload_dir)
     finally:
-        await data.close()
+        await form.close()
     # Not submitted: verified or already waiting meanwhile (another tab); the page says which.
     return redirect(request, "/realname?submitted=1" if submitted else "/realname")
 
 
 async def city_options(request: Request):
     """The city <select> that follows the province select (htmx cascading select)."""
-    q = request.query_params
-    province = q.get("province") or q.get("employer_province") or ""
-    name = q.get("name", "city")
+    q = Form(request.query_params)
+    province = q.get("province") or q.get("employer_province")
+    name = q.get("name") or "city"
     if name not in ("city", "employer_city"):
         name = "city"
     ctx = {"cities": regions.cities(province), "city": "", "name": name, "province": province}
@@ -97,6 +97,6 @@ async def city_options(request: Request):
 routes = [
     Route("/realname", page, name="realname"),
     Route("/realname/alipay", start_alipay, methods=["POST"], name="realname_alipay"),
-    Route("/realname/alipay/{certify_id}", alipay_status, name="realname_alipay_status"),
+    Route("/realname/alipay/{certify_id:token}", alipay_status, name="realname_alipay_status"),
     Route("/realname/online", submit_online, methods=["POST"], name="realname_online"),
 ]

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from models.accounts import Reviewer
 from models.applications import Status
+from models.profiles import RealnameRequest
 from services.accounts import captcha
 from services.accounts import login as ops
 from services.clock import now
@@ -24,11 +25,14 @@ from services.review import decisions, export, queue, realname_queue
 from services.review import detail as details
 from services.review import stats as statistics
 from services.review.scope import Scope, in_scope, scope_of
-from web.forms import Form, client_ip
+from web.forms import Form, client_ip, column, posted, safe_next, split_ids
 from web.render import is_fragment_request, redirect, render
 from web.sessions import current_session, log_in, log_out, reviewer_required
 
 log = logging.getLogger("kjks")
+
+ACTIONS = ("approve", "reject")  # 通过, 不通过: nothing else decides anything
+UNKNOWN_ACTION = "请选择“通过”或“不通过”后重新提交"
 
 
 async def reviewer_scope(request: Request) -> Scope:
@@ -56,21 +60,30 @@ async def board(request: Request):
     if session is None or not session.reviewer_id:
         return render(request, "review/login.html", {"values": {}, "errors": {}})
     scope = await scope_of(request.app.state.reference, session.reviewer)
-    q, extra = request.query_params, {}
-    if "done" in q:  # back from a plain-form 批量通过 (303): say what happened, as the htmx answer does
-        skipped = await decisions.skip_reasons(scope, [i for i in q.get("skipped", "").split(",") if i])
-        extra = _bulk_outcome(q.get("done"), skipped)
+    q, extra = Form(request.query_params), {}
+    if "done" in q.data:  # back from a plain-form 批量通过 (303): say what happened, as the htmx answer does
+        ids, others = _ids([i for i in q.get("skipped").split(",") if i])
+        skipped = {**await decisions.skip_reasons(scope, ids), **others}
+        extra = _bulk_outcome(q.number("done", 0, 100_000) or 0, skipped)
     return render(request, "review/board.html", await _board_ctx(request.app.state.reads, scope, q, **extra),
                   fragment="review_queue.html")
 
 
+def _ids(values: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The ids among the values the board posted or carried (for decisions), and the others: they name no
+    application, so they are skipped as such without a query."""
+    ids, others = split_ids(values)
+    return [str(i) for i in ids], dict.fromkeys(others, decisions.NOT_IN_SCOPE)
+
+
 async def login(request: Request):
-    form = Form(await request.form())
+    form = await posted(request, keys={"username": column(Reviewer, "username")})
     username, password = ops.credentials(form, "username", "请输入用户名")
     check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"),
                                     secret=request.app.state.settings.secret_key, now=now())
-    reviewer = await ops.sign_in(Reviewer, lambda: ops.find_reviewer(username), password, ip=client_ip(request),
-                                 now=now(), errors=form.errors, captcha=check_captcha)
+    # A name longer than the column is looked up as no name: the answer of an unknown reviewer.
+    reviewer = await ops.sign_in(Reviewer, lambda: ops.find_reviewer(form.key("username") or ""), password,
+                                 ip=client_ip(request), now=now(), errors=form.errors, captcha=check_captcha)
     if reviewer is not None:
         await log_in(request, reviewer=reviewer)
         return redirect(request, "/review")
@@ -90,7 +103,7 @@ def _query(f: queue.Filters, **changes) -> str:
     return urlencode(f.params(**changes))
 
 
-async def _board_ctx(reads, scope: Scope, params, **extra) -> dict:
+async def _board_ctx(reads, scope: Scope, params: Form, **extra) -> dict:
     f = queue.Filters.parse(params)
     data = await queue.queue(reads, scope, f)
     total = data["counts"][f.status]
@@ -104,21 +117,26 @@ def _bulk_outcome(done, skipped: dict) -> dict:
     return {"message": f"已通过 {done} 条" + (f"；未处理 {len(skipped)} 条" if skipped else ""), "skipped": skipped}
 
 
-def _current_params(request: Request) -> QueryParams:
+def _current_params(request: Request) -> Form:
     """The filters of the page the htmx request came from, for the counts sent along with a decision."""
-    url = urlsplit(request.headers.get("hx-current-url", ""))
-    return QueryParams(url.query if url.path.rstrip("/") == "/review" else "")
+    try:
+        url = urlsplit(request.headers.get("hx-current-url", ""))
+    except ValueError:  # not a URL (an unbalanced "[": urlsplit refuses it): no filters
+        return Form(QueryParams(""))
+    return Form(QueryParams(url.query if url.path.rstrip("/") == "/review" else ""))
 
 
 async def bulk(request: Request):
     scope = await reviewer_scope(request)
-    form = await request.form()
+    form = await posted(request)
     # The filters in view: htmx says which page the request came from (the list may have been filtered by
     # htmx since the page loaded); a plain form carries them in `back`.
-    back = _current_params(request) if is_fragment_request(request) else QueryParams(str(form.get("back") or ""))
-    done, skipped = await decisions.bulk_approve(scope, [str(v) for v in form.getlist("ids")], now())
+    back = _current_params(request) if is_fragment_request(request) else Form(QueryParams(form.get("back")))
+    ids, others = _ids(form.texts("ids"))
+    done, skipped = await decisions.bulk_approve(scope, ids, now())
+    skipped.update(others)
     if not is_fragment_request(request):  # no JavaScript: 303 to the list, so a reload posts nothing again
-        query = urlencode({**dict(back), "done": len(done), "skipped": ",".join(str(i) for i in skipped)})
+        query = urlencode({**dict(back.data), "done": len(done), "skipped": ",".join(str(i) for i in skipped)})
         return redirect(request, f"/review?{query}")
     ctx = await _board_ctx(request.app.state.reads, scope, back, **_bulk_outcome(len(done), skipped))
     return render(request, "review/board.html", ctx, fragment="review_queue.html", status=200)
@@ -126,7 +144,7 @@ async def bulk(request: Request):
 
 async def export_csv(request: Request):
     scope = await reviewer_scope(request)
-    data = await export.export_csv(request.app.state.reads, scope, queue.Filters.parse(request.query_params))
+    data = await export.export_csv(request.app.state.reads, scope, queue.Filters.parse(Form(request.query_params)))
     return Response(data, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": "attachment; filename=\"review-export.csv\"", "Cache-Control": "no-store"})
 
@@ -149,21 +167,31 @@ async def detail(request: Request):
 async def decide(request: Request):
     scope = await reviewer_scope(request)
     app = await application_in_scope(request, scope)
-    form = Form(await request.form())
-    approve = form.get("action") == "approve"
-    reason, error = ("", None) if approve else decisions.reject_reason(
-        form, await details.reject_templates(request.app.state.reference, app))
+    form = await posted(request)
+    action = form.choice("action", ACTIONS, UNKNOWN_ACTION)
+    reason, error = "", None
+    if action == "reject":
+        reason, error = decisions.reject_reason(form, await details.reject_templates(request.app.state.reference, app))
+    error = _refused(form) or error  # an unknown action, or a value refused as it came in: nothing is decided
     status = 422 if error else 200
     if not error:
-        error = await decisions.decide(scope, app.id, approve, reason, now())
+        error = await decisions.decide(scope, app.id, action == "approve", reason, now())
         status = 409 if error else 200
-    back = form.get("back")
+    back = safe_next(form.get("back"))
     if status == 200 and back.startswith("/review/") and not is_fragment_request(request):
         return redirect(request, back)
-    return await _decision_response(request, scope, app, error, status, form)
+    field = "form" if "action" in form.errors else None
+    return await _decision_response(request, scope, app, error, status, form, field)
 
 
-async def _decision_response(request, scope, app, error: str | None, status: int, form: Form):
+def _refused(form: Form) -> str | None:
+    """Why a decision's form is refused as it came in: an action other than 通过 / 不通过 first, else the first
+    value refused (web.forms), else None."""
+    return form.errors.get("action") or next(iter(form.errors.values()), None)
+
+
+async def _decision_response(request, scope, app, error: str | None, status: int, form: Form,
+                             field: str | None = None):
     """htmx from a row: the row (+ counts out of band); from the detail panel: the panel (+ row and counts
     out of band); a plain form: back to the detail page, or that page with the message."""
     app_id, reads = app.id, request.app.state.reads
@@ -176,7 +204,7 @@ async def _decision_response(request, scope, app, error: str | None, status: int
                       status=status)
     if not target and not error:
         return redirect(request, f"/review/applications/{app_id}")
-    errors = {("reason" if status == 422 else "form"): error} if error else {}
+    errors = {(field or ("reason" if status == 422 else "form")): error} if error else {}
     values = {"reason": form.get("reason"), "reason_choice": form.get("reason_choice")}
     ctx = await _detail_ctx(request, scope, app, errors=errors, values=values, oob=bool(target), **counts_ctx)
     return render(request, "review/detail.html", ctx, fragment="review_detail_response.html", status=status)
@@ -255,8 +283,11 @@ async def realname_decide(request: Request):
     row = await realname_queue.in_scope(scope, request.path_params["req_id"])
     if row is None:
         raise out_of_scope(request, f"realname reviewer={scope.reviewer.username}")
-    form = Form(await request.form())
-    error = await realname_queue.decide(scope, row, form.get("action") == "approve", form.get("reason"), now())
+    form = await posted(request, limits={"reason": column(RealnameRequest, "reason")})
+    action, reason = form.choice("action", ACTIONS, UNKNOWN_ACTION), form.get("reason")
+    if refused := _refused(form):  # an unknown action, a reason longer than its column: nothing is decided
+        return await realname_page(request, scope, {row.id: refused}, status=422)
+    error = await realname_queue.decide(scope, row, action == "approve", reason, now())
     if error:
         return await realname_page(request, scope, {row.id: error}, status=422 if "原因" in error else 409)
     return redirect(request, "/review/realname")
@@ -269,7 +300,8 @@ async def stats(request: Request):
     """统计 of one exam of the reviewer's province (a select; the newest exam by default)."""
     scope = await reviewer_scope(request)
     exams = await statistics.exams_of(scope)
-    chosen = next((e for e in exams if str(e["id"]) == request.query_params.get("exam")), exams[0] if exams else None)
+    exam_id = Form(request.query_params).id("exam")
+    chosen = next((e for e in exams if e["id"] == exam_id), exams[0] if exams else None)
     data = await statistics.stats(scope, chosen) if chosen else {}
     return render(request, "review/stats.html", {"exams": exams, "exam": chosen, **data})
 
@@ -280,14 +312,14 @@ routes = [
     Route("/review/logout", logout, methods=["POST"], name="review_logout"),
     Route("/review/bulk", bulk, methods=["POST"], name="review_bulk"),
     Route("/review/export.csv", export_csv, name="review_export"),
-    Route("/review/applications/{app_id:int}", detail, name="review_detail"),
-    Route("/review/applications/{app_id:int}/decide", decide, methods=["POST"], name="review_decide"),
-    Route("/review/applications/{app_id:int}/photo-ok", photo_ok, methods=["POST"], name="review_photo_ok"),
-    Route("/review/applications/{app_id:int}/files/{name:path}", material_file, name="review_file"),
-    Route("/review/applications/{app_id:int}/pages/{page:int}/{name:path}", material_page, name="review_pdf_page"),
-    Route("/review/applications/{app_id:int}/bundle.pdf", bundle_pdf, name="review_bundle"),
+    Route("/review/applications/{app_id:id}", detail, name="review_detail"),
+    Route("/review/applications/{app_id:id}/decide", decide, methods=["POST"], name="review_decide"),
+    Route("/review/applications/{app_id:id}/photo-ok", photo_ok, methods=["POST"], name="review_photo_ok"),
+    Route("/review/applications/{app_id:id}/files/{name:stored}", material_file, name="review_file"),
+    Route("/review/applications/{app_id:id}/pages/{page:page}/{name:stored}", material_page, name="review_pdf_page"),
+    Route("/review/applications/{app_id:id}/bundle.pdf", bundle_pdf, name="review_bundle"),
     Route("/review/photos", photos, name="review_photos"),
     Route("/review/realname", realname_list, name="review_realname"),
-    Route("/review/realname/{req_id:int}/decide", realname_decide, methods=["POST"], name="review_realname_decide"),
+    Route("/review/realname/{req_id:id}/decide", realname_decide, methods=["POST"], name="review_realname_decide"),
     Route("/review/stats", stats, name="review_stats"),
 ]

@@ -18,7 +18,7 @@ from services.reference import regions
 from services.reference.regions import PROVINCES
 from services.registration import applications, drafts, eligibility, fees, submission, wizard
 from services.registration import personal as personal_data
-from web.forms import Form, int_or_none
+from web.forms import Form, posted
 from web.render import redirect, render
 from web.sessions import own_application, verified_candidate
 
@@ -75,7 +75,7 @@ async def province(request: Request):
     rows = await wizard.provinces(request.app.state.reference, app.exam_id, t)
     if request.method == "GET":
         return render(request, step.template, wizard.page_context(app, ep, step.id, rows=rows))
-    form = Form(await request.form())
+    form = await posted(request)
     chosen = next((r["ep"] for r in rows if r["ep"].province_code == form.get("province")), None)
     if chosen is None:
         raise HTTPException(404)
@@ -113,7 +113,7 @@ async def notice(request: Request):
     account, app, ep, step = await gate(request, "notice")
     if request.method == "GET":
         return render(request, step.template, wizard.page_context(app, ep, step.id, errors={}))
-    form = Form(await request.form())
+    form = await posted(request)
     if form.get("agree") != "1":
         return render(request, step.template,
                       wizard.page_context(app, ep, step.id, errors={"agree": "请先阅读并选择“完全同意”"}), status=422)
@@ -146,7 +146,7 @@ async def condition(request: Request):
     if request.method == "GET":
         return render(request, step.template, wizard.page_context(app, ep, step.id, checks=checks, errors={},
                                                                   chosen=app.condition))
-    form = Form(await request.form())
+    form = await posted(request)
     code = form.get("condition")
     chosen = next((c for c in checks if c.code == code), None)
     error = None
@@ -163,12 +163,11 @@ async def condition(request: Request):
 # ------------------------------------------------------------------ 报名信息填写
 
 
-def _typed(data) -> tuple[dict, dict]:
+def _typed(form: Form) -> tuple[dict, dict]:
     """What the candidate typed in the whole form (or a no-JavaScript reload's query), kept through a photo
     upload, successful or not: (personal values, the city, site and subjects chosen)."""
-    values = {k: v if isinstance(v := data.get(k), str) else "" for k in personal_data.PERSONAL_FIELDS}
-    chosen = {"city_id": int_or_none(data.get("city")), "site_id": int_or_none(data.get("site")),
-              "subjects": [s for s in data.getlist("subjects") if isinstance(s, str)]}
+    values = {k: form.get(k, strip=False) for k in personal_data.PERSONAL_FIELDS}
+    chosen = {"city_id": form.id("city"), "site_id": form.id("site"), "subjects": form.texts("subjects")}
     return values, chosen
 
 
@@ -198,13 +197,13 @@ async def info(request: Request):
     if not app.personal and not await drafts.start_personal(app, account, request.app.state.settings.upload_dir):
         return redirect(request, step_url(app, step))  # changed meanwhile: read it again
     if request.method == "GET":
-        q = request.query_params
-        if "city" in q:  # without JavaScript the city is chosen by a reload that carries the whole form
+        q = Form(request.query_params)
+        if "city" in q.data:  # without JavaScript the city is chosen by a reload that carries the whole form
             values, chosen = _typed(q)
             return await _info_page(request, app, ep, values, {}, **chosen)
         return await _info_page(request, app, ep, personal_data.take_values(app), {})
-    form = Form(await request.form())
-    _, chosen = _typed(form.data)
+    form = await posted(request)
+    _, chosen = _typed(form)
     checked = await personal_data.check_info(form, account, app, ep, today=clock.today(), **chosen)
     if checked.errors:
         return await _info_page(request, app, ep, checked.personal, checked.errors, status=422, **chosen)
@@ -215,14 +214,14 @@ async def info(request: Request):
 async def site_options(request: Request):
     """The 报名点 list that follows the 报考地市 (htmx); a full site shows 已满 and cannot be chosen."""
     account, app, ep, step = await gate(request, "info")
-    sites = await request.app.state.reference.sites(ep.id, int_or_none(request.query_params.get("city")))
+    sites = await request.app.state.reference.sites(ep.id, Form(request.query_params).id("city"))
     return render(request, "site_select.html", {"sites": sites, "site_id": app.site_id})
 
 
 async def fee(request: Request):
     """The fee total as subjects are ticked (computed by the server, in fen)."""
     account, app, ep, step = await gate(request, "info")
-    subjects = [s for s in request.query_params.getlist("subjects") if s in app.exam.subjects]
+    subjects = [s for s in Form(request.query_params).texts("subjects") if s in app.exam.subjects]
     return render(request, "fee_total.html", {"fee": fees.yuan(fees.fee_fen(ep, subjects)),
                                               "subjects": subjects})
 
@@ -230,12 +229,12 @@ async def fee(request: Request):
 async def photo(request: Request):
     """个人照片: prepared by the server; an adjusted photo waits for 使用此照片 (preview)."""
     account, app, ep, step = await gate(request, "info")
-    data = await request.form(max_part_size=3 * 1024 * 1024)
+    form = await posted(request)  # the photo: bounded by the route's limit (web.limits)
     try:
-        values, chosen = _typed(data)
-        done = await drafts.upload_photo(app, ep, request.app.state.settings.upload_dir, data.get("photo"))
+        values, chosen = _typed(form)
+        done = await drafts.upload_photo(app, ep, request.app.state.settings.upload_dir, form.data.get("photo"))
     finally:
-        await data.close()
+        await form.close()
     status = CONFLICT if done.refused else 422 if done.error else 200
     errors = {"photo": done.error} if done.error else {}
     return await _info_page(request, app, ep, values, errors, status=status, photo_note=done.note, **chosen)
@@ -244,7 +243,7 @@ async def photo(request: Request):
 async def photo_accept(request: Request):
     """使用此照片: the previewed photo becomes the application's photo."""
     account, app, ep, step = await gate(request, "info")
-    values, chosen = _typed(await request.form())
+    values, chosen = _typed(await posted(request))
     if (await drafts.accept_photo(app, request.app.state.settings.upload_dir)).applied:
         return await _info_page(request, app, ep, values, {}, **chosen)
     return await _info_page(request, app, ep, values, {"photo": drafts.NOT_A_DRAFT}, status=CONFLICT, **chosen)
@@ -274,14 +273,14 @@ async def material_upload(request: Request):
     """Upload or replace one item of the province's list (JPEG, PNG or PDF by content)."""
     account, app, ep, step = await gate(request, "materials")
     items = {m["name"]: m for m in submission.required_materials(ep, app.condition)}
-    data = await request.form(max_part_size=11 * 1024 * 1024)
+    form = await posted(request)  # the file: bounded by the route's limit (web.limits)
     try:
-        item = items.get(data.get("item"))
+        item = items.get(form.get("item"))
         if item is None:
             raise HTTPException(404)
-        done = await drafts.upload_material(app, request.app.state.settings.upload_dir, item, data.get("file"))
+        done = await drafts.upload_material(app, request.app.state.settings.upload_dir, item, form.data.get("file"))
     finally:
-        await data.close()
+        await form.close()
     if done.error:
         return await _materials_page(request, app, ep, {"item:" + item["name"]: done.error},
                                      CONFLICT if done.refused else 422)
@@ -313,7 +312,7 @@ async def confirm(request: Request):
     account, app, ep, step = await gate(request, "confirm")
     if request.method == "GET":
         return await _confirm_page(request, account, app, ep)
-    form = Form(await request.form())
+    form = await posted(request)
     try:
         await submission.submit(app, ep, account, clock.now(), commitment=form.get("commitment") == "1",
                                 upload_dir=request.app.state.settings.upload_dir)
@@ -355,24 +354,24 @@ async def revise(request: Request):
 
 routes = [
     Route("/exams", exams, name="exams"),
-    Route("/exams/{exam_id:int}/enter", enter, methods=["POST"], name="exam_enter"),
-    Route("/exams/{exam_id:int}/provinces/{code}", province_link, name="province_link"),
-    Route("/apply/{app_id:int}/province", province, methods=["GET", "POST"], name="step_province"),
-    Route("/apply/{app_id:int}/notice", notice, methods=["GET", "POST"], name="step_notice"),
-    Route("/apply/{app_id:int}/announcements", announcements, methods=["GET", "POST"], name="step_announcements"),
-    Route("/apply/{app_id:int}/announcements/{aid:int}", announcement, name="step_announcement"),
-    Route("/apply/{app_id:int}/condition", condition, methods=["GET", "POST"], name="step_condition"),
-    Route("/apply/{app_id:int}/info", info, methods=["GET", "POST"], name="step_info"),
-    Route("/apply/{app_id:int}/sites", site_options, name="step_info_sites"),
-    Route("/apply/{app_id:int}/fee", fee, name="step_info_fee"),
-    Route("/apply/{app_id:int}/photo", photo, methods=["POST"], name="step_info_photo"),
-    Route("/apply/{app_id:int}/photo/accept", photo_accept, methods=["POST"], name="step_info_photo_accept"),
-    Route("/apply/{app_id:int}/materials", materials, methods=["GET", "POST"], name="step_materials"),
-    Route("/apply/{app_id:int}/materials/upload", material_upload, methods=["POST"], name="step_material_upload"),
-    Route("/apply/{app_id:int}/materials/{mid:int}/delete", material_delete, methods=["POST"],
+    Route("/exams/{exam_id:id}/enter", enter, methods=["POST"], name="exam_enter"),
+    Route("/exams/{exam_id:id}/provinces/{code:province}", province_link, name="province_link"),
+    Route("/apply/{app_id:id}/province", province, methods=["GET", "POST"], name="step_province"),
+    Route("/apply/{app_id:id}/notice", notice, methods=["GET", "POST"], name="step_notice"),
+    Route("/apply/{app_id:id}/announcements", announcements, methods=["GET", "POST"], name="step_announcements"),
+    Route("/apply/{app_id:id}/announcements/{aid:id}", announcement, name="step_announcement"),
+    Route("/apply/{app_id:id}/condition", condition, methods=["GET", "POST"], name="step_condition"),
+    Route("/apply/{app_id:id}/info", info, methods=["GET", "POST"], name="step_info"),
+    Route("/apply/{app_id:id}/sites", site_options, name="step_info_sites"),
+    Route("/apply/{app_id:id}/fee", fee, name="step_info_fee"),
+    Route("/apply/{app_id:id}/photo", photo, methods=["POST"], name="step_info_photo"),
+    Route("/apply/{app_id:id}/photo/accept", photo_accept, methods=["POST"], name="step_info_photo_accept"),
+    Route("/apply/{app_id:id}/materials", materials, methods=["GET", "POST"], name="step_materials"),
+    Route("/apply/{app_id:id}/materials/upload", material_upload, methods=["POST"], name="step_material_upload"),
+    Route("/apply/{app_id:id}/materials/{mid:id}/delete", material_delete, methods=["POST"],
           name="step_material_delete"),
-    Route("/apply/{app_id:int}/confirm", confirm, methods=["GET", "POST"], name="step_confirm"),
-    Route("/apply/{app_id:int}/result", result, name="step_result"),
-    Route("/apply/{app_id:int}/restart", restart, methods=["GET", "POST"], name="restart"),
-    Route("/apply/{app_id:int}/revise", revise, methods=["POST"], name="revise"),
+    Route("/apply/{app_id:id}/confirm", confirm, methods=["GET", "POST"], name="step_confirm"),
+    Route("/apply/{app_id:id}/result", result, name="step_result"),
+    Route("/apply/{app_id:id}/restart", restart, methods=["GET", "POST"], name="restart"),
+    Route("/apply/{app_id:id}/revise", revise, methods=["POST"], name="revise"),
 ]

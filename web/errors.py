@@ -1,34 +1,69 @@
-"""The answers for refusals and failures: the guards' redirects, 403, 404, 405 and 500, as Chinese pages."""
+"""The answers for refusals and failures: the guards' redirects, and every 4xx and the 500 as a Chinese page
+that says what to do (an htmx request gets the same card as a fragment, swapped into the page's main area).
+
+Refusals come from the handlers (HTTPException), from the router (404, 405), from reading a form
+(web.forms.posted: 400 / 413) and from web.middleware (the CSRF 403 and the body limit's 413, through
+`refusal`, which app.py hands to it)."""
 from __future__ import annotations
 
 import logging
+import re
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from web.middleware import SECURITY_HEADERS
-from web.render import render
+from web.render import is_fragment_request, render
 
 log = logging.getLogger("kjks")
 
+NOT_FOUND = ("页面不存在", "您访问的页面不存在或已被删除。请检查网址，或返回首页重新进入。")
+# status → (title, what happened and what to do); a handler's own Chinese detail replaces the second.
+PAGES = {
+    400: ("无法处理该请求", "提交的内容不完整或格式有误。请返回上一页，刷新后重新填写并提交。"),
+    403: ("无权访问", "您没有访问该页面的权限。请使用有权限的账号登录，或返回首页。"),
+    404: NOT_FOUND,
+    405: NOT_FOUND,
+    409: ("操作未完成", "该内容已被修改。请返回上一页，刷新后重试。"),
+    413: ("提交的内容过大", "提交的内容超过了允许的大小。如在上传文件，请压缩或更换较小的文件后重新提交。"),
+    422: ("无法处理该请求", "提交的内容有误。请返回上一页，检查后重新提交。"),
+    429: ("操作过于频繁", "请稍后再试。"),
+}
+SERVER_ERROR = ("系统繁忙", "服务器处理您的请求时出错，请稍后再试。")
+# An htmx request swaps the card into the page's main area, whatever the element that asked.
+FRAGMENT_HEADERS = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def refusal(request: Request, status: int, detail: str | None = None, headers: dict | None = None) -> Response:
+    """The Chinese page for a 4xx: its title, and the handler's own Chinese `detail` or the status's message."""
+    title, message = PAGES.get(status, PAGES[400])
+    if detail and CHINESE.search(detail):  # not Starlette's default detail, the English reason phrase
+        message = detail
+    return render(request, "errors/page.html", {"title": title, "message": message, "status": status},
+                  fragment="errors/card.html", status=status, headers={**_swap(request), **(headers or {})})
+
 
 async def http_error(request: Request, exc: HTTPException):
-    """A guard's redirect (303 with a Location), or the page for 403 / 404 / 405."""
+    """A guard's redirect (303 with a Location), or the page of the refusal."""
     if exc.status_code in (301, 302, 303, 307) and exc.headers and "Location" in exc.headers:
         return RedirectResponse(exc.headers["Location"], status_code=exc.status_code)
-    if exc.status_code == 403:
-        return render(request, "errors/403.html", {"detail": exc.detail}, status=403)
-    if exc.status_code in (404, 405):
-        return render(request, "errors/404.html", status=exc.status_code)
-    return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+    return refusal(request, exc.status_code, exc.detail, exc.headers)
 
 
 async def server_error(request: Request, exc: Exception):
     rid = request.scope.get("state", {}).get("request_id", "-")
     log.exception("server error rid=%s %s %s", rid, request.method, request.url.path)
     # Starlette answers a 500 outside our middleware: the security headers are added here.
+    title, message = SERVER_ERROR
     try:
-        return render(request, "errors/500.html", {"request_id": rid}, status=500, headers=SECURITY_HEADERS)
+        return render(request, "errors/page.html", {"title": title, "message": message, "request_id": rid},
+                      fragment="errors/card.html", status=500, headers={**SECURITY_HEADERS, **_swap(request)})
     except Exception:
         return PlainTextResponse(f"系统繁忙，请稍后再试。请求编号：{rid}", status_code=500, headers=SECURITY_HEADERS)
+
+
+def _swap(request: Request) -> dict:
+    """The card of an htmx fragment request goes where the page's content is (a boosted navigation gets the page)."""
+    return FRAGMENT_HEADERS if is_fragment_request(request) else {}

@@ -8,6 +8,11 @@ The cookie `sid` carries only a random session id signed with itsdangerous. Anon
 cookie but no row. CSRF: the token is an HMAC of the session id, so it needs no storage and changes when
 the session id rotates at login. Every POST/PUT/PATCH/DELETE must carry it, in the `X-CSRF-Token` header
 (htmx sends it from the `hx-headers` of <body>) or in the `csrf_token` form field (plain forms).
+
+The size of every request is bounded before its body is read (web.limits, one limit per route): a
+Content-Length above the limit is refused at once, and `receive` is wrapped so that a body without one
+(chunked) is cut off at the limit too (BodyTooLarge, a 413, wherever the body is being read). Refusals
+(413, the CSRF 403) are the Chinese pages of web.errors, handed in by app.py as `refuse`.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import uuid
 from urllib.parse import parse_qs
 
 from itsdangerous import BadSignature, Signer
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from services.accounts.sessions import sid_hash
@@ -28,8 +34,9 @@ log = logging.getLogger("kjks")
 
 COOKIE = "sid"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_BODY = 30 * 1024 * 1024
-NO_SESSION_PREFIXES = ("/static/",)  # files: no session to look up
+CSRF_REFUSED = "页面已过期或请求无效（CSRF校验失败），请刷新页面后重试。"
+TOO_LARGE = "提交的内容超过了允许的大小。如在上传文件，请压缩或更换较小的文件后重新提交。"
+NO_SESSION_PREFIXES = ("/static/", "/healthz")  # files and the health check: no session to look up
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -43,11 +50,14 @@ def csrf_token_for(secret: str, sid_hash_: str) -> str:
 
 
 class PlumbingMiddleware:
-    def __init__(self, app, settings, exempt_prefixes: tuple[str, ...] = ()):
+    def __init__(self, app, settings, *, body_limit, refuse, exempt_prefixes: tuple[str, ...] = ()):
+        """`body_limit(path)` → web.limits.Limit; `refuse(request, status, detail)` → the refusal's Response."""
         self.app = app
         self.settings = settings
         self.signer = Signer(settings.secret_key, salt="sid")
         self.exempt = exempt_prefixes
+        self.body_limit = body_limit
+        self.refuse = refuse
 
     def _read_cookie(self, headers: dict[bytes, bytes]) -> str | None:
         raw = headers.get(b"cookie", b"").decode("latin-1")
@@ -72,26 +82,7 @@ class PlumbingMiddleware:
             sid = secrets.token_urlsafe(32)
             state["new_sid"] = sid
         state["sid_hash"] = sid_hash(sid)
-
-        if scope["method"] in UNSAFE and not scope["path"].startswith(self.exempt):
-            expected = csrf_token_for(self.settings.secret_key, state["sid_hash"])
-            given = headers.get(b"x-csrf-token", b"").decode("latin-1")
-            body_chunks: list[bytes] | None = None
-            if not given:
-                body_chunks, too_big = await _read_body(receive)
-                if too_big:
-                    return await _plain(send, 413, "上传内容过大")
-                given = await _csrf_from_body(scope, b"".join(body_chunks))
-            if state["new_sid"] or not hmac.compare_digest(given, expected):
-                log.warning("csrf refused %s %s rid=%s", scope["method"], scope["path"], state["request_id"])
-                return await _plain(send, 403, "页面已过期或请求无效（CSRF校验失败），请刷新页面后重试。")
-            if body_chunks is not None:
-                receive = _replay(body_chunks)
-
         state["session"] = None
-        if not state["new_sid"] and not scope["path"].startswith(NO_SESSION_PREFIXES):
-            state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
-
         settings = self.settings
 
         async def send_with_headers(message):
@@ -104,7 +95,69 @@ class PlumbingMiddleware:
                     h.append((b"set-cookie", _cookie(self.signer.sign(new).decode(), settings).encode()))
             await send(message)
 
+        async def refuse(status: int, detail: str):
+            response = self.refuse(Request(scope, receive), status, detail)
+            await response(scope, receive, send_with_headers)
+
+        # The size first, before anything reads the body.
+        limit = self.body_limit(scope["path"])
+        declared = headers.get(b"content-length")
+        if declared is not None and not declared.isdigit():
+            return await refuse(400, "")  # not a length (a server in front would have refused it already)
+        if declared is not None and (len(declared) > 15 or int(declared) > limit.body):
+            return await self._too_large(scope, limit, refuse, send_with_headers)
+        receive = _bounded(receive, limit.body)
+
+        if scope["method"] in UNSAFE and not scope["path"].startswith(self.exempt):
+            expected = csrf_token_for(self.settings.secret_key, state["sid_hash"])
+            given = headers.get(b"x-csrf-token", b"").decode("latin-1")
+            body_chunks: list[bytes] | None = None
+            if not given:
+                try:
+                    body_chunks = await _read_body(receive)
+                except BodyTooLarge:
+                    return await self._too_large(scope, limit, refuse, send_with_headers)
+                given = await _csrf_from_body(scope, b"".join(body_chunks))
+            if state["new_sid"] or not hmac.compare_digest(given.encode("latin-1", "replace"), expected.encode()):
+                log.warning("csrf refused %s %s rid=%s", scope["method"], scope["path"], state["request_id"])
+                return await refuse(403, CSRF_REFUSED)
+            if body_chunks is not None:
+                receive = _replay(body_chunks)
+
+        if not state["new_sid"] and not scope["path"].startswith(NO_SESSION_PREFIXES):
+            state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
+
         await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    async def _too_large(scope, limit, refuse, send) -> None:
+        log.warning("body too large %s %s rid=%s", scope["method"], scope["path"], scope["state"]["request_id"])
+        if limit.refusal is not None:  # a server-to-server route: the text its protocol expects
+            return await _plain(send, 413, limit.refusal)
+        return await refuse(413, TOO_LARGE)
+
+
+class BodyTooLarge(HTTPException):
+    """A body that passed its route's limit while being read (sent without a Content-Length): the 413 page."""
+
+    def __init__(self):
+        super().__init__(413, TOO_LARGE)
+
+
+def _bounded(receive, limit: int):
+    """`receive`, cut off once the body passes `limit` bytes (BodyTooLarge in whoever reads it)."""
+    seen = 0
+
+    async def bounded():
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge()
+        return message
+
+    return bounded
 
 
 def _cookie(value: str, settings) -> str:
@@ -114,20 +167,17 @@ def _cookie(value: str, settings) -> str:
     return "; ".join(parts)
 
 
-async def _read_body(receive) -> tuple[list[bytes], bool]:
-    chunks, size = [], 0
+async def _read_body(receive) -> list[bytes]:
+    """The whole body (bounded by the wrapped `receive`: BodyTooLarge past the route's limit)."""
+    chunks = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return chunks, True
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             break
-    return chunks, False
+    return chunks
 
 
 def _replay(chunks: list[bytes]):

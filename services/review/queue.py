@@ -7,6 +7,7 @@ run on the read path (app.state.reads).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
 
@@ -15,12 +16,18 @@ from tortoise.functions import Count
 
 from db.reads import Reads
 from models.applications import Application, Status
-from models.exams import ExamProvince
+from models.exams import ExamProvince, Site
 from services import clock
 from services.accounts import names
 from services.review.scope import Scope
 
 PAGE_SIZE = 20
+PAGE_MAX = 100_000
+_CITY = re.compile(r"[0-9]{6}")  # GB/T 2260 (Application.city_code)
+_SITE = re.compile(r"[1-9][0-9]{0,9}")
+_NUMBER = re.compile(r"[0-9]{1,12}")
+_ID_MAX = Site._meta.pk.constraints["le"]  # the id column's range
+_NAME_MAX = Application._meta.fields_map["cand_name"].max_length
 LEVELS = ("初级", "中级", "高级")
 # 审核状态 filter values: 审核通过 includes 报名成功 (paid is approved, then paid).
 STATUS_FILTER = {Status.SUBMITTED: (Status.SUBMITTED,), Status.APPROVED: (Status.APPROVED, Status.PAID),
@@ -40,20 +47,23 @@ class Filters:
 
     @classmethod
     def parse(cls, params) -> "Filters":
-        f = cls(**{k: (params.get(k) or "").strip()[:64] for k in ("city", "site", "level", "day", "q")})
-        f.status = params.get("status") or Status.SUBMITTED
-        if f.status not in STATUS_FILTER:
-            f.status = Status.SUBMITTED
-        try:
-            f.page = max(1, min(int(params.get("page") or 1), 100000))
-        except ValueError:
-            f.page = 1
-        if f.day:
+        """The filters of the board's query. `params` are its values as text without control characters
+        (web.forms.Form); each is typed here and a value of the wrong shape is no filter, so every value the
+        queue's queries compare holds in its column: a city code is 6 digits, a site an id within the id column's
+        range, a date a date, a name fits the name column."""
+        get = {k: (params.get(k) or "").strip() for k in ("status", "city", "site", "level", "day", "q", "page")}
+        f = cls(q=get["q"][:_NAME_MAX])  # a name (prefix) is never longer than its column
+        f.status = get["status"] if get["status"] in STATUS_FILTER else Status.SUBMITTED
+        f.city = get["city"] if _CITY.fullmatch(get["city"]) else ""
+        f.site = get["site"] if _SITE.fullmatch(get["site"]) and int(get["site"]) <= _ID_MAX else ""
+        f.level = get["level"] if get["level"] in LEVELS else ""
+        f.page = max(1, min(int(get["page"]), PAGE_MAX)) if _NUMBER.fullmatch(get["page"]) else 1
+        if get["day"]:
             try:
-                date.fromisoformat(f.day)
+                date.fromisoformat(get["day"])
+                f.day = get["day"]
             except ValueError:
                 f.errors["day"] = "日期格式应为 年-月-日"
-                f.day = ""
         return f
 
     def params(self, **changes) -> dict:

@@ -5,7 +5,7 @@ from starlette.routing import Route
 
 from models.accounts import Account, Session
 from models.sandbox import SmsOutbox
-from tests.factories import csrf_of
+from tests.factories import CAPTCHA, csrf_of
 from tests.factories import PASSWORD, mainland_id, register, register_form
 
 
@@ -32,7 +32,8 @@ async def test_forged_csrf_token_is_refused(client, other_client):
 
 async def test_csrf_token_in_the_htmx_header_is_accepted(client):
     token = await csrf_of(client)
-    r = await client.post("/sms/send", data={"phone": "13800138000", "purpose": "register"},
+    await client.get("/captcha.png")  # the image captcha comes before an SMS
+    r = await client.post("/sms/send", data={"phone": "13800138000", "purpose": "register", "captcha": CAPTCHA},
                           headers={"X-CSRF-Token": token, "HX-Request": "true"})
     assert r.status_code == 200
 
