@@ -7,6 +7,7 @@ import asyncio
 import logging
 from datetime import datetime
 
+from db import transactions
 from models.payments import Order
 from services import clock
 from services.payment.orders import closed_values, expired
@@ -22,7 +23,10 @@ async def close_expired(now: datetime, provider: PaymentProvider) -> int:
     due = await Order.filter(expired(now)).values_list("id", "number")
     if not due:
         return 0
-    count = await Order.filter(expired(now), id__in=[i for i, _ in due]).update(**closed_values(now))
+    # One statement over many orders: two processes running it at once may deadlock on PostgreSQL (rows locked in
+    # another order), and the one aborted runs again (it then closes what the other left).
+    count = await transactions.atomic(
+        lambda: Order.filter(expired(now), id__in=[i for i, _ in due]).update(**closed_values(now)))
     for number in await Order.filter(id__in=[i for i, _ in due], closed_at=now).values_list("number", flat=True):
         try:
             await provider.close(number)

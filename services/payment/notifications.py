@@ -3,7 +3,7 @@
 lists the ones that did not match (late_paid, rejected).
 
 Paying is one transaction of two conditional updates (order open → paid, application approved → paid), so a
-repeated notification changes nothing.
+repeated notification changes nothing; it takes the application's lock before the order's (db.transactions).
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import logging
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from db import transactions
 from models.applications import Application, Status
 from models.payments import Order, OrderStatus, PaymentNotification
 from models.reviews import ReviewLog
@@ -25,14 +25,21 @@ log = logging.getLogger("kjks.payment")
 async def settle(order: Order, trade_no: str, paid_at: datetime, now: datetime) -> tuple[str, str]:
     """Apply a payment the gateway vouches for. Returns (outcome, detail): paid / duplicate / late_paid."""
     if order.status == OrderStatus.OPEN and paid_at <= order.expires_at:
-        async with in_transaction():
+        async def pay() -> tuple[int, int]:
+            # Lock order (db.transactions): the application before its order, as 重新报名 takes them; taking the
+            # order first deadlocked against a withdrawal holding the application and closing this order.
+            await transactions.lock(Application, id=order.application_id)
             moved = await Order.filter(id=order.id, status=OrderStatus.OPEN).update(
                 status=OrderStatus.PAID, open_key=None, paid_at=paid_at, trade_no=trade_no)
             app_moved = moved and await Application.filter(id=order.application_id, status=Status.APPROVED).update(
                 status=Status.PAID, paid_at=paid_at)
             if app_moved:
                 await ReviewLog.record(order.application_id, "paid", Status.APPROVED, Status.PAID, now, actor="系统")
-                return "paid", ""
+            return moved, app_moved
+
+        moved, app_moved = await transactions.atomic(pay)
+        if app_moved:
+            return "paid", ""
         if moved:  # money for this order, but the application had left 审核通过 (重新报名): 对账 must see it
             return "late_paid", "报名已不是审核通过状态"
     order = await Order.get(id=order.id)

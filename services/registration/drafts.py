@@ -16,12 +16,13 @@ committed, and only then is the file it replaced deleted; a refused change remov
 the old ones as they were. A file the application's last snapshot refers to (a rejected application being
 corrected) is never deleted here.
 
-Lock order, for every transaction that touches more than one row: the application row, then its materials,
-then the site (提交's place, 重新报名 giving it back), then its orders (重新报名 closing them). Such a
-transaction begins with the version bump of the application row (`_held`): on PostgreSQL that takes the
-row's lock until commit, so the changes of one application and its 提交 queue behind one another; on SQLite
-it takes the database's write lock at once, so the transaction never has to upgrade a read lock (and
-Tortoise runs one transaction at a time per process anyway).
+Lock order, for every transaction that touches more than one row (db.transactions has the whole order, for
+every area): the application row, then its materials, then the site (提交's place, 重新报名 giving it back),
+then its orders (重新报名 closing them, a payment). Such a transaction begins with the version bump of the
+application row (`_held`): on PostgreSQL that takes the row's lock until commit, so the changes of one
+application and its 提交 queue behind one another; on SQLite it takes the database's write lock at once, so the
+transaction never has to upgrade a read lock. `transactions.atomic` runs it again if the database aborts it
+as a deadlock or a serialization failure.
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ from typing import Awaitable, Callable
 import anyio.to_thread
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
+from db import transactions
 from models.applications import Application, Material, Status
 from models.exams import ExamProvince
 from services.documents import uploads
@@ -158,15 +159,19 @@ async def _held(app: Application, change: Callable[[Application], Awaitable[tupl
     own changes and returns the stored files they dropped. Returns Change(applied, dropped) once committed (the
     caller deletes the dropped files: uploads.store_then / drop_after), Change(False) when the application is
     no longer a draft, or what `change` raised _Undo with (rolled back)."""
+    async def held() -> tuple[Application, tuple] | None:
+        if not await Application.filter(id=app.id, status=Status.DRAFT).update(version=F("version") + 1, **values):
+            return None
+        row = await Application.get(id=app.id)
+        return row, await change(row)
+
     try:
-        async with in_transaction():
-            if not await Application.filter(id=app.id, status=Status.DRAFT).update(version=F("version") + 1,
-                                                                                    **values):
-                return Change(False)
-            row = await Application.get(id=app.id)
-            dropped = await change(row)
+        done = await transactions.atomic(held)
     except _Undo as e:
         return e.answer
+    if done is None:
+        return Change(False)
+    row, dropped = done
     _sync(app, {**values, "version": row.version})
     kept = row.submission.files if row.snapshot else set()
     return Change(True, tuple(name for name in dropped if name and name not in kept))

@@ -5,14 +5,15 @@ taken < capacity` in the same transaction: two candidates cannot both take the l
 What reviewers see and the form prints is the snapshot made here, not the live rows: it is read at one
 `version` of the draft, and the conditional update also requires that version, so a change of the draft that
 lands at the same moment (drafts.py) is either in the snapshot or refused, never lost nor left pointing at
-deleted files. Lock order: the application row, then the site (drafts.py documents the whole order).
+deleted files. Lock order: the application row, then the site, then its orders (db.transactions documents the
+whole order, and `transactions.atomic` runs again a transaction the database aborted as a deadlock).
 """
 from __future__ import annotations
 
 import anyio.to_thread
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
+from db import transactions
 from models.applications import Application, Material, Status
 from models.snapshot import (CandidateFacts, ConditionFacts, ExamFacts, MaterialFile, Personal, ProvinceFacts, SiteFacts,
                              Snapshot)
@@ -97,8 +98,8 @@ async def _submit_at_version(app: Application, ep: ExamProvince, account, now, u
     snap, city = await _snapshot_and_city(app, ep, account)
     # 告知承诺: no manual review, the application is approved at once.
     status = Status.APPROVED if ep.review_mode == "commitment" else Status.SUBMITTED
-    # Lock order (see drafts): the application row, then the site.
-    async with in_transaction():
+    async def move() -> str | None:
+        # Lock order (db.transactions): the application row, then the site.
         moved = await Application.filter(id=app.id, status=Status.DRAFT, version=app.version).update(
             status=status, submitted_at=now, snapshot=snap.to_json(),
             commitment_signed_at=now if ep.review_mode == "commitment" else None,
@@ -113,7 +114,11 @@ async def _submit_at_version(app: Application, ep: ExamProvince, account, now, u
         await ReviewLog.record(app.id, "resubmit" if app.resubmitted else "submit", Status.DRAFT, Status.SUBMITTED, now)
         if status == Status.APPROVED:
             await ReviewLog.record(app.id, "approve", Status.SUBMITTED, Status.APPROVED, now, actor="系统",
-                            reason="告知承诺")
+                                   reason="告知承诺")
+        return status
+
+    if await transactions.atomic(move) is None:
+        return None
     earlier = app.submission  # a rejected application submitted again: its old snapshot is replaced
     if earlier and upload_dir:
         uploads.drop_after(upload_dir, uploads.Change(True, tuple(earlier.files - snap.files - {app.pending_photo})))
@@ -130,14 +135,17 @@ async def withdraw(app: Application, now, payments: PaymentProvider) -> bool:
     Its open orders are closed, here and then at the gateway (`payments`), so that a payment page still open
     in another tab cannot be paid. False when refused (paid, or withdrawn already).
     """
-    async with in_transaction():
+    async def change() -> list[str] | None:
+        # Lock order (db.transactions): the application row, then the site, then its orders. The lock comes
+        # before the read, so the status read is the one the update below changes.
+        await transactions.lock(Application, id=app.id)
         current = await Application.get(id=app.id)
         if current.status in (Status.PAID, Status.WITHDRAWN):
-            return False
+            return None
         moved = await Application.filter(id=app.id, status=current.status).update(status=Status.WITHDRAWN,
                                                                                    active_key=None)
         if not moved:
-            return False
+            return None
         if current.status in HOLDS_PLACE and current.site_id:
             await Site.filter(id=current.site_id, taken__gt=0).update(taken=F("taken") - 1)
         if current.status != Status.DRAFT or current.resubmitted:  # a draft never submitted has no history
@@ -145,6 +153,11 @@ async def withdraw(app: Application, now, payments: PaymentProvider) -> bool:
         numbers = await Order.filter(open_key=app.id, status=OrderStatus.OPEN).values_list("number", flat=True)
         await Order.filter(open_key=app.id, status=OrderStatus.OPEN).update(status=OrderStatus.CLOSED, open_key=None,
                                                                             closed_at=now)
+        return numbers
+
+    numbers = await transactions.atomic(change)
+    if numbers is None:
+        return False
     for number in numbers:
         await payments.close(number)
     return True
@@ -152,7 +165,8 @@ async def withdraw(app: Application, now, payments: PaymentProvider) -> bool:
 
 async def reopen_rejected(app: Application, now) -> bool:
     """A rejected application goes back to the candidate to correct: its place is freed until 提交 again."""
-    async with in_transaction():
+    async def change() -> bool:
+        # Lock order (db.transactions): the application row, then the site.
         moved = await Application.filter(id=app.id, status=Status.REJECTED).update(
             status=Status.DRAFT, submitted_at=None, resubmitted=True, materials_done=False, version=F("version") + 1)
         if not moved:
@@ -160,4 +174,6 @@ async def reopen_rejected(app: Application, now) -> bool:
         if app.site_id:
             await Site.filter(id=app.site_id, taken__gt=0).update(taken=F("taken") - 1)
         await ReviewLog.record(app.id, "reopen", Status.REJECTED, Status.DRAFT, now)
-    return True
+        return True
+
+    return await transactions.atomic(change)
