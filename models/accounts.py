@@ -35,8 +35,6 @@ class Account(Model):
     wechat_openid = fields.CharField(max_length=64, null=True, unique=True)
     realname_at = fields.DatetimeField(null=True)  # 实名认证 passed at
     realname_method = fields.CharField(max_length=16, null=True)  # alipay / online
-    failed_logins = fields.IntField(default=0)
-    locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -51,8 +49,6 @@ class Reviewer(Model):
     password_hash = fields.CharField(max_length=255)
     province_code = fields.CharField(max_length=8)
     city = fields.CharField(max_length=64, null=True)
-    failed_logins = fields.IntField(default=0)
-    locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -100,13 +96,41 @@ class SmsCode(Model):
 
 
 class SmsThrottle(Model):
-    """One row per phone: the time of the last send, moved forward by a conditional update."""
+    """One row per phone asked for a code (registered or not, so that both answer alike): the time of the last
+    send and the sends of its China day, both moved by one conditional update."""
 
     phone = fields.CharField(max_length=11, primary_key=True)
     last_sent_at = fields.DatetimeField()
+    day = fields.DateField(null=True)  # the China date that sent_today counts
+    sent_today = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "sms_throttle"
+
+
+class RateWindow(Model):
+    """A fixed-window counter shared by every process: how many times something happened (an SMS sent from one
+    address) in the window that ends at `until`. One conditional update takes a place; purged after `until`."""
+
+    key = fields.CharField(max_length=80, primary_key=True)  # what is counted, e.g. "sms-ip:203.0.113.7"
+    count = fields.IntField(default=0)
+    until = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "rate_window"
+
+
+class LoginLock(Model):
+    """The lock-out, per login name (a 证件号码, 手机号 or reviewer's user name, as an SHA-256): failed passwords and
+    the lock they led to. Kept for names of no account too, so an unknown name answers exactly like a known one."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    failures = fields.IntField(default=0)
+    failed_at = fields.DatetimeField(db_index=True)  # the last failure
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_lock"
 
 
 class LoginFailure(Model):

@@ -9,6 +9,9 @@ class RealnameRequest(Model):
     id = fields.IntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="realname_requests", on_delete=fields.CASCADE)
     status = fields.CharField(max_length=16, default="pending", db_index=True)  # pending / approved / rejected
+    # At most one pending request per account: the account id while pending, NULL once decided (a unique column
+    # that allows many NULLs, as Order.open_key).
+    pending_key = fields.IntField(null=True, unique=True)
     province_code = fields.CharField(max_length=8)
     city_code = fields.CharField(max_length=8)
     front = fields.CharField(max_length=80)  # 证件人像面 (stored upload name)

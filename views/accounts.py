@@ -9,7 +9,7 @@ from models.accounts import Account, IdType
 from services import clock
 from services.accounts import captcha, idnumbers, names, reset, signup, sms
 from services.accounts import login as ops
-from web.forms import Form, client_ip, safe_next
+from web.forms import Form, client_ip, column, posted, safe_next
 from web.render import redirect, render
 from web.sessions import current_account, log_in, log_out, login_required
 
@@ -48,7 +48,7 @@ def _typed(form: Form, purpose: str) -> dict:
 async def register(request: Request):
     if request.method == "GET":
         return _form_page(request, "register")
-    form = Form(await request.form())
+    form = await posted(request)
     r = signup.validate_registration(form, clock.today())
     account = await signup.register(r, secret=request.app.state.settings.secret_key, now=clock.now())
     if account is None:
@@ -62,21 +62,25 @@ async def register(request: Request):
 async def send_sms(request: Request):
     """免费获取验证码 on either form: the htmx button (answers the button fragment) and the no-JS submit button
     (answers the page)."""
-    form = Form(await request.form())
+    form = await posted(request)
     purpose = form.get("purpose")
     if purpose not in sms.PURPOSES:
         purpose = "register"
-    sent = await sms.request_code(request.app.state.providers.sms, form.get("phone"), purpose,
-                                  secret=request.app.state.settings.secret_key, now=clock.now())
-    return _form_page(request, purpose, _typed(form, purpose), {"phone": sent.error} if sent.error else {},
-                      sms_state={"error": sent.error, "wait": sent.wait, "sent": not sent.error},
-                      status=422 if sent.error else 200, fragment="sms_button.html")
+    secret = request.app.state.settings.secret_key
+    check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"), secret=secret, now=clock.now())
+    sent = await sms.request_code(request.app.state.providers.sms, form.get("phone"), purpose, secret=secret,
+                                  now=clock.now(), ip=client_ip(request), captcha=check_captcha)
+    # The message goes next to its field: the phone's under the button, the captcha's under the captcha.
+    phone_error = sent.error if sent.field == "phone" else None
+    return _form_page(request, purpose, _typed(form, purpose), {sent.field: sent.error} if sent.error else {},
+                      sms_state={"error": phone_error, "wait": sent.wait, "sent": not sent.error},
+                      status=422 if sent.error else 200, fragment="sms_response.html")
 
 
 async def forgot(request: Request):
     if request.method == "GET":
         return _form_page(request, "reset")
-    form = Form(await request.form())
+    form = await posted(request, limits={"id_number": column(Account, "id_number")})  # looked up by it
     r = reset.validate_reset(form)
     if not await reset.reset_password(r, secret=request.app.state.settings.secret_key, now=clock.now()):
         return _form_page(request, "reset", _typed(form, "reset"), r.errors, status=422)
@@ -86,21 +90,25 @@ async def forgot(request: Request):
 
 # ------------------------------------------------------------------ 登录 / 退出
 
+LOGIN_MAX = max(column(Account, "id_number"), column(Account, "phone"))  # 证件号码或手机号
+
 
 async def login(request: Request):
     if request.method == "GET":
         if current_account(request):
             return redirect(request, "/")
-        ctx = {"values": {}, "errors": {}, "next": safe_next(request.query_params.get("next", "/")),
-               "notice": "密码已重置，请使用新密码登录" if request.query_params.get("reset") else None}
+        q = Form(request.query_params)
+        ctx = {"values": {}, "errors": {}, "next": safe_next(q.get("next") or "/"),
+               "notice": "密码已重置，请使用新密码登录" if q.get("reset") else None}
         return render(request, "accounts/login.html", ctx)
-    form = Form(await request.form())
+    form = await posted(request, keys={"login": LOGIN_MAX})
     login_name, password = ops.credentials(form, "login", "请输入证件号码或手机号")
     nxt = safe_next(form.get("next") or "/")
     check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"),
                                     secret=request.app.state.settings.secret_key, now=clock.now())
-    account = await ops.sign_in(Account, lambda: ops.find_login_account(login_name), password, ip=client_ip(request),
-                                now=clock.now(), errors=form.errors, captcha=check_captcha)
+    # A name longer than any 证件号码 or 手机号 is looked up as no name: the answer of an unknown account.
+    account = await ops.sign_in(Account, lambda: ops.find_login_account(form.key("login") or ""), password,
+                                ip=client_ip(request), now=clock.now(), errors=form.errors, captcha=check_captcha)
     if account is not None:
         await log_in(request, account=account)
         return redirect(request, nxt)
@@ -121,4 +129,4 @@ async def account_page(request: Request):
     return render(request, "accounts/account.html", {"account": account, "id_label": IdType.LABELS[account.id_type],
                                                       "masked_id": names.mask_id_number(account.id_number),
                                                       "masked_phone": names.mask_phone(account.phone),
-                                                      "unbound": request.query_params.get("unbound")})
+                                                      "unbound": Form(request.query_params).get("unbound")})

@@ -9,8 +9,8 @@ from starlette.routing import Route
 
 from models.accounts import Account
 from services import clock
-from services.accounts import idnumbers, login as ops, wechat
-from web.forms import Form, client_ip
+from services.accounts import captcha, idnumbers, login as ops, wechat
+from web.forms import client_ip, column, posted
 from web.render import redirect, render
 from web.sessions import log_in, login_required
 
@@ -50,11 +50,16 @@ async def bind(request: Request):
         return redirect(request, "/login/wechat/")
     if request.method == "GET":
         return render(request, "accounts/wechat_bind.html", {"login": row, "values": {}, "errors": {}})
-    form = Form(await request.form())
+    form = await posted(request, keys={"id_number": column(Account, "id_number")})
     typed, password = ops.credentials(form, "id_number", "请输入证件号码")
     id_number = idnumbers.normalize(typed)
-    account = await ops.sign_in(Account, lambda: ops.find_account(id_number), password, ip=client_ip(request),
-                                now=clock.now(), errors=form.errors)
+    # A number longer than the column is looked up as no number: the answer of an unknown account.
+    known = id_number if form.key("id_number") is not None else ""
+    # The binding is a login: the image captcha, and failures count on the 证件号码's lock-out (services.accounts.login).
+    check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"),
+                                    secret=request.app.state.settings.secret_key, now=clock.now())
+    account = await ops.sign_in(Account, lambda: ops.find_account(known), password, ip=client_ip(request),
+                                now=clock.now(), errors=form.errors, captcha=check_captcha)
     if account is not None:
         if err := await wechat.bind(row, account, clock.now()):
             form.errors["form"] = err
@@ -73,6 +78,6 @@ async def unbind(request: Request):
 
 routes = [
     Route("/", start, name="wechat_login"),
-    Route("/{state}/status", status, name="wechat_status"),
-    Route("/{state}/bind", bind, methods=["GET", "POST"], name="wechat_bind"),
+    Route("/{state:token}/status", status, name="wechat_status"),
+    Route("/{state:token}/bind", bind, methods=["GET", "POST"], name="wechat_bind"),
 ]

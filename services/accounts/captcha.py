@@ -16,6 +16,7 @@ from typing import Awaitable, Callable
 import anyio.to_thread
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from models.accounts import Captcha
 
@@ -60,6 +61,11 @@ async def new_captcha(sid_hash: str, *, secret: str, fixed: str | None, now) -> 
         except IntegrityError:  # two images drawn at once for one browser: the later answer stands
             await Captcha.filter(sid=sid_hash).update(**values)
     return await anyio.to_thread.run_sync(draw, text)
+
+
+def purgeable(now) -> Q:
+    """Captchas past their time (purged by services.accounts.housekeeping)."""
+    return Q(expires_at__lte=now)
 
 
 def checker(sid_hash: str, answer: str, *, secret: str, now) -> Callable[[], Awaitable[str | None]]:

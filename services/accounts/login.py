@@ -1,18 +1,30 @@
 """登录: the one login flow, for 会计人员登录, the reviewers' login and the WeChat binding: a per-address throttle,
 the image captcha, then the password with a lock-out after repeated failures. Resetting a forgotten password is
-services/accounts/reset.py; the session a login starts is services/accounts/sessions.py."""
+services/accounts/reset.py; the session a login starts is services/accounts/sessions.py.
+
+Nothing in the answers tells whether a name belongs to an account. A wrong password and an unknown name get the
+same message; the password is hashed whether or not the name was found or is locked, so each answer takes the
+time of one hash; and the lock-out belongs to the login name as typed (LoginLock), counted alike for names of no
+account: five failures lock the name for ten minutes with the same message, known or not. A candidate has two
+login names, the 证件号码 and the 手机号: each has its own count (the WeChat binding, by 证件号码, shares the
+证件号码's), and the per-address throttle bounds the guesses of any one network across all names."""
+
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
-from models.accounts import Account, LoginFailure, Reviewer
+from models.accounts import Account, LoginFailure, LoginLock, Reviewer
 from services.accounts import idnumbers, passwords, sms
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=10)
+FORGET_AFTER = timedelta(hours=1)  # failures of a name are forgotten after an hour without one
 IP_WINDOW = timedelta(minutes=10)
 IP_MAX_FAILURES = 30  # per address per window: a shared office NAT must still be able to log in
 
@@ -33,15 +45,17 @@ def credentials(form, field: str, missing: str) -> tuple[str, str]:
     return who, password
 
 
-async def sign_in(model, principal, password: str, *, ip: str, now, errors: dict,
-                  captcha: Callable[[], Awaitable[str | None]] | None = None):
+async def sign_in(model, principal: Callable[[], Awaitable["Who"]], password: str, *, ip: str, now, errors: dict,
+                  captcha: Callable[[], Awaitable[str | None]]):
     """The login flow shared by 登录, the reviewers' login and the WeChat binding. `errors` holds what the form
-    already found wrong; the address throttle, then the captcha (consumed whatever else happens), then the
-    password with its lock-out add theirs. `principal` is an async callable finding the Account or Reviewer.
-    Returns it when the password was right and nothing else was wrong, else None (the reasons in `errors`)."""
+    already found wrong; the address throttle, then the captcha (required, and consumed whatever else happens),
+    then the password with its lock-out add theirs. `principal` is an async callable naming whom the form names
+    (find_account, find_login_account, find_reviewer); `model` (Account or Reviewer) is what it finds.
+    Returns the Account or Reviewer when the password was right and nothing else was wrong, else None (the
+    reasons in `errors`)."""
     if not errors and await ip_throttled(ip, now):
         errors["form"] = THROTTLED
-    if captcha is not None and (err := await captcha()):
+    if err := await captcha():
         errors.setdefault("captcha", err)
     if errors:
         return None
@@ -55,25 +69,35 @@ async def sign_in(model, principal, password: str, *, ip: str, now, errors: dict
 # ---------------------------------------------------------------------- who is logging in
 
 
-async def find_account(id_number: str) -> Account | None:
-    return await Account.get_or_none(id_number=id_number) if id_number else None
+@dataclass(frozen=True)
+class Who:
+    """Whom a login form names: the login name (normalised as it is looked up) and the row it finds, if any."""
+
+    name: str
+    found: Account | Reviewer | None
 
 
-async def find_login_account(login: str) -> Account | None:
+async def find_account(id_number: str) -> Who:
+    """By 证件号码 (the WeChat binding): `id_number` is normalised already."""
+    return Who(id_number, await Account.get_or_none(id_number=id_number) if id_number else None)
+
+
+async def find_login_account(login: str) -> Who:
     """证件号码或手机号: an ID number match wins over a phone match."""
     number = idnumbers.normalize(login)
     if not number:
-        return None
+        return Who(number, None)
     query = Q(id_number=number)
     if sms.PHONE_RE.fullmatch(login.strip()):
         query |= Q(phone=login.strip())
     rows = await Account.filter(query).limit(2)
     rows.sort(key=lambda a: a.id_number != number)
-    return rows[0] if rows else None
+    return Who(number, rows[0] if rows else None)
 
 
-async def find_reviewer(username: str) -> Reviewer | None:
-    return await Reviewer.get_or_none(username=username.strip()) if username.strip() else None
+async def find_reviewer(username: str) -> Who:
+    name = username.strip()
+    return Who(name, await Reviewer.get_or_none(username=name) if name else None)
 
 
 # ---------------------------------------------------------------------- throttle and lock-out
@@ -84,29 +108,58 @@ async def ip_throttled(ip: str, now) -> bool:
 
 
 async def record_ip_failure(ip: str, now) -> None:
-    await LoginFailure.create(ip=ip, at=now)
-    await LoginFailure.filter(at__lt=now - timedelta(hours=1)).delete()
+    await LoginFailure.create(ip=ip, at=now)  # purged once out of the window (services.accounts.housekeeping)
 
 
-async def authenticate(model, principal, password: str, ip: str, now):
-    """Check a password for an Account or Reviewer (or None). Returns (principal, error)."""
-    if principal is not None and principal.locked_until and principal.locked_until > now:
+def lock_key(model, name: str) -> str:
+    """The LoginLock row of a login name of an Account or a Reviewer (a hash: typed names are not kept)."""
+    return hashlib.sha256(f"{model._meta.db_table}:{name}".encode()).hexdigest()
+
+
+async def authenticate(model, who: Who, password: str, ip: str, now):
+    """Check a password for the name `who` names. Returns (Account or Reviewer, None) or (None, the message).
+
+    The same steps whatever the name: the lock is read, the password hashed (locked or not; against a stand-in
+    hash when no account has the name), then a failure counted on the name unless it is locked."""
+    key = lock_key(model, who.name)
+    lock = await LoginLock.get_or_none(key=key)
+    ok = await passwords.verify_password(who.found.password_hash if who.found else None, password)
+    if lock is not None and lock.locked_until and lock.locked_until > now:
         await record_ip_failure(ip, now)
         return None, LOCKED
-    ok = await passwords.verify_password(principal.password_hash if principal else None, password)
-    if principal is None or not ok:
+    if not ok:
         await record_ip_failure(ip, now)
-        if principal is not None and await _count_failure(model, principal.id, now):
-            return None, LOCKED
-        return None, BAD_LOGIN
-    if principal.failed_logins or principal.locked_until:
-        await model.filter(id=principal.id).update(failed_logins=0, locked_until=None)
-    return principal, None
+        return None, LOCKED if await _count_failure(key, now) else BAD_LOGIN
+    if lock is not None:
+        await LoginLock.filter(key=key).delete()  # a right password clears the failures
+    return who.found, None
 
 
-async def _count_failure(model, principal_id: int, now) -> bool:
-    """One more failed password; returns whether this failure locked the account."""
-    await model.filter(id=principal_id).update(failed_logins=F("failed_logins") + 1)
+async def _count_failure(key: str, now) -> bool:
+    """One more failed password for this name; returns whether this failure locked it."""
+    recent = Q(failed_at__gte=now - FORGET_AFTER)
+    if not await LoginLock.filter(recent, key=key).update(failures=F("failures") + 1, failed_at=now):
+        # None for an hour (or none yet): the count starts again at one.
+        if not await LoginLock.filter(key=key).update(failures=1, failed_at=now):
+            try:
+                await LoginLock.create(key=key, failures=1, failed_at=now)
+            except IntegrityError:  # the first failures of a name at once: the other one created the row
+                await LoginLock.filter(key=key).update(failures=F("failures") + 1, failed_at=now)
     # Lock once the count reaches the limit; the condition makes concurrent failures lock once.
-    return bool(await model.filter(id=principal_id, failed_logins__gte=LOCK_AFTER).update(
-        failed_logins=0, locked_until=now + LOCK_FOR))
+    return bool(await LoginLock.filter(key=key, failures__gte=LOCK_AFTER).update(
+        failures=0, locked_until=now + LOCK_FOR))
+
+
+async def unlock(model, *names: str) -> None:
+    """Clear the failures and the lock of these login names (a password reset unlocks the account)."""
+    await LoginLock.filter(key__in=[lock_key(model, name) for name in names]).delete()
+
+
+def purgeable_failures(now) -> Q:
+    """Address failures out of the throttle's window."""
+    return Q(at__lte=now - IP_WINDOW)
+
+
+def purgeable_locks(now) -> Q:
+    """The LoginLock rows that say nothing any more: not locked now, no failure for FORGET_AFTER."""
+    return Q(failed_at__lt=now - FORGET_AFTER) & (Q(locked_until__isnull=True) | Q(locked_until__lte=now))

@@ -17,8 +17,8 @@ from datetime import date
 
 import anyio.to_thread
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from db import transactions
 from models.accounts import Account
 from models.profiles import Education, Profile
 from services.documents import uploads
@@ -272,19 +272,25 @@ async def add_education(account: Account, form, today: date) -> bool:
     values = validate_education(form, today, birth_date_of(account, await _profile(account.id)))
     if form.errors:
         return False
-    async with in_transaction():
+
+    async def change() -> None:
+        # Lock order (db.transactions): the 学历 entry, then the record.
         await Education.create(account_id=account.id, **values)
         await _unconfirm(account.id)
+
+    await transactions.atomic(change)
     return True
 
 
 async def delete_education(account_id: int, education_id: int) -> bool:
     """Delete one of this account's entries; False when it has none of that id."""
-    async with in_transaction():
+    async def change() -> bool:
         if not await Education.filter(id=education_id, account_id=account_id).delete():
             return False
         await _unconfirm(account_id)
-    return True
+        return True
+
+    return await transactions.atomic(change)
 
 
 def _saved(form, applied: bool) -> bool:
@@ -345,14 +351,16 @@ class _Incomplete(Exception):
 
 async def confirm(account_id: int, now) -> bool:
     """确认提交 a complete record. Returns False (nothing changed) when a section is not done."""
+    async def change() -> bool:
+        # Update first, then look: the update takes the row's lock, which a concurrent 学历 deletion also
+        # takes (_unconfirm), so the record read below is the one that is confirmed.
+        if not await Profile.filter(account_id=account_id).update(confirmed_at=now):
+            return False
+        if not (await record(account_id)).complete:
+            raise _Incomplete  # rolls the confirmation back
+        return True
+
     try:
-        async with in_transaction():
-            # Update first, then look: the update takes the row's lock, which a concurrent 学历 deletion also
-            # takes (_unconfirm), so the record read below is the one that is confirmed.
-            if not await Profile.filter(account_id=account_id).update(confirmed_at=now):
-                return False
-            if not (await record(account_id)).complete:
-                raise _Incomplete  # rolls the confirmation back
+        return await transactions.atomic(change)
     except _Incomplete:
         return False
-    return True

@@ -1,14 +1,13 @@
 """找回密码: 证件号码, 真实姓名 and 手机号 must all match one account (one message for any mismatch, never saying
 which value differs), and the SMS code sent to that phone must be right; the new password then replaces the old,
-unlocks the account and ends every session of it."""
+unlocks the account (both of its login names) and ends every session of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
-
+from db import transactions
 from models.accounts import Account
-from services.accounts import idnumbers, names, passwords, sessions, sms
+from services.accounts import idnumbers, login, names, passwords, sessions, sms
 
 MISMATCH = "填写的信息与注册信息不一致，重置失败。请核对证件号码、真实姓名和手机号"
 FIELDS = ("id_number", "name", "phone", "sms_code")  # what the page shows again after an error
@@ -56,11 +55,16 @@ async def reset_password(r: Reset, *, secret: str, now) -> bool:
         r.errors["sms_code"] = err
         return False
     hashed = await passwords.hash_password(r.password)  # before the transaction: it takes ~50 ms
-    async with in_transaction():
-        changed = await Account.filter(id=account.id, phone=v["phone"]).update(
-            password_hash=hashed, failed_logins=0, locked_until=None)
+
+    async def change() -> int:
+        # Lock order (db.transactions): the account row, then its sessions and login names.
+        changed = await Account.filter(id=account.id, phone=v["phone"]).update(password_hash=hashed)
         if changed:
             await sessions.end_all(account.id)
+            await login.unlock(Account, account.id_number, account.phone)
+        return changed
+
+    changed = await transactions.atomic(change)
     if not changed:  # the phone changed meanwhile: the code no longer proves the account
         r.errors["form"] = MISMATCH
     return bool(changed)

@@ -7,11 +7,20 @@ SESSION_MAX_HOURS in all, at logout, and at a password reset (every session of t
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from tortoise.expressions import Q
 
 from models.accounts import Account, Reviewer, Session
 
-TOUCH_EVERY = 60  # seconds: last_seen_at is written at most once a minute per session
+TOUCH_EVERY = 60  # seconds: last_seen_at is written at most once a minute per session...
+TOUCH_SHARE = 4  # ...and at least four times per idle limit, so a short limit still counts every request
+
+
+def touch_interval(idle_seconds: int) -> float:
+    """How stale last_seen_at may get before a request writes it again: a request within the idle limit of the
+    previous one keeps the session, to within this much (a quarter of the limit, a minute at most)."""
+    return min(TOUCH_EVERY, idle_seconds / TOUCH_SHARE)
 
 
 def sid_hash(sid: str) -> str:
@@ -20,12 +29,12 @@ def sid_hash(sid: str) -> str:
 
 async def keep_alive(row: Session, now: datetime, *, idle_seconds: int, max_seconds: int) -> bool:
     """Whether the session is still valid now: an expired one is deleted, a live one has its last-seen time
-    moved forward (at most once a minute)."""
+    moved forward (at most once per touch_interval)."""
     idle = (now - row.last_seen_at).total_seconds()
     if idle > idle_seconds or (now - row.created_at).total_seconds() > max_seconds:
         await Session.filter(id=row.id).delete()
         return False
-    if idle > TOUCH_EVERY:
+    if idle > touch_interval(idle_seconds):
         await Session.filter(id=row.id).update(last_seen_at=now)  # a later touch by another request is as good
     return True
 
@@ -48,3 +57,9 @@ async def end(sid_hash_: str) -> bool:
 async def end_all(account_id: int) -> int:
     """Every session of an account (after a password reset). Returns how many ended."""
     return await Session.filter(account_id=account_id).delete()
+
+
+def expired(now: datetime, *, idle_seconds: int, max_seconds: int) -> Q:
+    """The sessions keep_alive would end: idle too long, or too old (purged by services.accounts.housekeeping)."""
+    return Q(last_seen_at__lt=now - timedelta(seconds=idle_seconds)) | Q(
+        created_at__lt=now - timedelta(seconds=max_seconds))

@@ -15,8 +15,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from tortoise.expressions import Q
 
+from db import transactions
 from models.accounts import Account, WechatLogin
 from services.providers.wechat import WechatError, WechatProvider
 
@@ -91,18 +92,26 @@ def may_bind(row: WechatLogin, now: datetime) -> bool:
     return row.status == "bind" and bool(row.openid) and row.expires_at + QR_TTL > now
 
 
+def purgeable(now: datetime) -> Q:
+    """Logins that can no longer move: past their time and the binding's (purged by accounts.housekeeping)."""
+    return Q(expires_at__lte=now - QR_TTL)
+
+
 async def bind(row: WechatLogin, account: Account, now: datetime) -> str | None:
     """Bind the scanned WeChat identity to an account whose password was just checked: the login moves bind → done
     and the account takes the openid, both or neither. Returns the error message, or None once bound."""
     if account.wechat_openid:
         return BOUND_ELSEWHERE
+    async def change() -> None:
+        # Lock order (db.transactions): the account row, then the login.
+        if not await Account.filter(id=account.id, wechat_openid__isnull=True).update(wechat_openid=row.openid):
+            raise _Refused
+        if not await WechatLogin.filter(state=row.state, status="bind", openid=row.openid,
+                                        expires_at__gt=now - QR_TTL).update(status="done"):
+            raise _Refused
+
     try:
-        async with in_transaction():
-            if not await WechatLogin.filter(state=row.state, status="bind", openid=row.openid,
-                                            expires_at__gt=now - QR_TTL).update(status="done"):
-                raise _Refused
-            if not await Account.filter(id=account.id, wechat_openid__isnull=True).update(wechat_openid=row.openid):
-                raise _Refused
+        await transactions.atomic(change)
     except (_Refused, IntegrityError):  # IntegrityError: this WeChat identity was bound to another account meanwhile
         return BIND_FAILED
     return None

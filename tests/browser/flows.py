@@ -28,6 +28,7 @@ def register(page, seed: int, name: str, phone: str, password: str = "Passw0rd20
     page.fill("#password", password)
     page.fill("#password2", password)
     page.fill("#phone", phone)
+    page.fill("#captcha", "TEST")
     page.click("#sms-box button")
     page.wait_for_selector("#sms-box button[disabled]")
     page.fill("#sms_code", outbox_code(page, phone))

@@ -18,6 +18,14 @@ def test_register_with_a_rare_character_then_log_out_and_in(page):
     page.fill("#password", "Passw0rd2027")
     page.fill("#password2", "Passw0rd2027")
     page.fill("#phone", "13700137001")
+    # No SMS without the image captcha: a wrong answer is refused next to it and a new image replaces it.
+    old_image = page.get_attribute("#sms-captcha img", "src")
+    page.fill("#captcha", "WRONG")
+    page.click("#sms-box button")
+    page.wait_for_selector("#captcha-error")
+    assert "验证码错误" in page.inner_text("#captcha-error")
+    assert page.get_attribute("#sms-captcha img", "src") != old_image
+    page.fill("#captcha", "TEST")
     page.click("#sms-box button")
     page.wait_for_selector("#sms-box button[disabled]")
     assert "秒后重新获取" in page.inner_text("#sms-box button")
@@ -50,6 +58,7 @@ def test_wechat_qr_login_binds_on_first_scan(page):
     page.wait_for_url(re.compile(r"/bind$"), timeout=15_000)  # htmx polling moved on by itself
     page.fill("#id_number", new_id(2))
     page.fill("#password", "Passw0rd2027")
+    page.fill("#captcha", "TEST")
     page.click("text=绑定并登录")
     page.wait_for_selector(".user .who")
     assert page.inner_text(".user .who") == "王*明"
@@ -62,6 +71,7 @@ def test_register_and_log_in_without_javascript(nojs_page):
     page.fill("#id_number", "E7654321")
     page.fill("#name", "Anna Lee")
     page.fill("#phone", "13700137003")
+    page.fill("#captcha", "TEST")
     page.click("#sms-box button")  # submits the whole form to /sms/send and comes back as a page
     page.wait_for_selector("text=验证码已发送至手机")
     assert page.input_value("#name") == "Anna Lee" and page.input_value("#password") == ""

@@ -1,9 +1,12 @@
 """忘记密码 → 找回密码: every value must match; one message; a reset ends every other session."""
+import re
+
 import pytest
 
 from models.accounts import Account, Session
+from models.sandbox import SmsOutbox
 from services.accounts import passwords
-from tests.factories import csrf_of
+from tests.factories import CAPTCHA, csrf_of
 from tests.factories import field_error, login, mainland_id, register, sms_code, three_minutes_pass
 
 NEW = "NewPassw0rd99"
@@ -56,13 +59,44 @@ async def test_a_different_phone_gives_the_same_message(client, other_client):
     assert r.status_code == 422 and "与注册信息不一致" in r.text
 
 
-async def test_sms_for_an_unregistered_phone_answers_the_same_but_sends_nothing(client):
-    from models.sandbox import SmsOutbox
+async def send_reset_sms(client, phone: str):
     token = await csrf_of(client, "/forgot")
-    r = await client.post("/sms/send", data={"phone": "13900139000", "purpose": "reset", "csrf_token": token},
-                          headers={"HX-Request": "true"})
+    await client.get("/captcha.png")
+    return await client.post("/sms/send", data={"phone": phone, "purpose": "reset", "csrf_token": token,
+                                                "captcha": CAPTCHA}, headers={"HX-Request": "true"})
+
+
+def alike(r, phone: str) -> tuple[int, str]:
+    """The answer with its phone and its captcha image's cache-busting token left out."""
+    return r.status_code, re.sub(r"captcha\.png\?r=\w+", "captcha.png", r.text.replace(phone, "PHONE"))
+
+
+async def test_sms_for_an_unregistered_phone_answers_the_same_but_sends_nothing(client):
+    r = await send_reset_sms(client, "13900139000")
     assert r.status_code == 200 and "验证码已发送" in r.text
     assert await SmsOutbox.all().count() == 0
+
+
+async def test_a_second_sms_within_three_minutes_answers_alike_registered_or_not(client, other_client):
+    """Issue 11, defect 7: the unknown phone keeps its send slot too, so its second send is refused the same way."""
+    await register(other_client)
+    await three_minutes_pass("13800138000")
+    answers = {}
+    for phone in ("13800138000", "13900139000"):
+        first, second = await send_reset_sms(client, phone), await send_reset_sms(client, phone)
+        answers[phone] = [alike(r, phone) for r in (first, second)]
+    assert [status for status, _ in answers["13800138000"]] == [200, 422]
+    assert "请180秒后再重新获取" in answers["13800138000"][1][1]
+    assert answers["13800138000"] == answers["13900139000"]
+    assert await SmsOutbox.filter(phone="13900139000").count() == 0
+
+
+async def test_a_failed_delivery_of_a_reset_code_answers_like_a_send(client, other_client):
+    """The sandbox cannot reach numbers ending in 0000: for 找回密码 that must not tell the phone is registered."""
+    await Account.filter(id=(await register(other_client)).id).update(phone="13800130000")
+    registered, unknown = await send_reset_sms(client, "13800130000"), await send_reset_sms(client, "13900130000")
+    assert registered.status_code == unknown.status_code == 200
+    assert alike(registered, "13800130000") == alike(unknown, "13900130000")
 
 
 async def test_weak_new_password_and_mismatched_confirmation(client, other_client):

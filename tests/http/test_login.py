@@ -1,8 +1,9 @@
 """登录: password and image captcha; one message for bad credentials; lock-out; new session; 退出."""
 import asyncio
+import re
 from datetime import timedelta
 
-from models.accounts import Account, Captcha, LoginFailure, Session
+from models.accounts import Account, Captcha, LoginFailure, LoginLock, Session
 from services.accounts import login as ops
 from tests.factories import csrf_of
 from tests.factories import PASSWORD, login, mainland_id, register
@@ -45,10 +46,11 @@ async def test_five_failures_lock_the_account_for_ten_minutes(client):
     # Even the right password is refused while locked.
     r = await login(client, "13800138000", PASSWORD)
     assert r.status_code == 422 and "已锁定" in r.text
-    account = await Account.get(phone="13800138000")
-    assert account.locked_until is not None
-    await Account.filter(id=account.id).update(locked_until=account.locked_until - timedelta(minutes=10))
+    lock = await LoginLock.get(key=ops.lock_key(Account, "13800138000"))
+    assert lock.locked_until is not None
+    await LoginLock.filter(key=lock.key).update(locked_until=lock.locked_until - timedelta(minutes=10))
     assert (await login(client, "13800138000", PASSWORD)).status_code == 303
+    assert not await LoginLock.exists(key=lock.key)  # the right password clears the count
 
 
 async def test_each_address_is_throttled(client):
@@ -138,3 +140,28 @@ async def test_captchas_drawn_at_once_for_one_browser_leave_one_live_captcha(cli
     answers = await asyncio.gather(*(client.get("/captcha.png") for _ in range(4)))
     assert all(r.status_code == 200 for r in answers)
     assert await Captcha.all().count() == 1
+
+
+def summary(html: str) -> str:
+    """The error summary a login page shows, without its markup."""
+    block = re.search(r'<div class="error-summary".*?</div>', html, re.S)
+    return re.sub(r"<[^>]+>|\s+", "", block.group(0)) if block else ""
+
+
+async def test_an_unknown_name_answers_like_a_registered_one_through_the_lock_out(client):
+    """Issue 11, defect 7: failure after failure, the lock-out included, a registered phone and a phone of no account
+    get the same status and the same message (the lock-out belongs to the login name, known or not)."""
+    await register(client)
+    await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
+    answers = {"13800138000": [], "13900000000": []}
+    for _ in range(ops.LOCK_AFTER + 2):
+        for name, seen in answers.items():
+            r = await login(client, name, "Wrong12345")
+            seen.append((r.status_code, summary(r.text)))
+    assert answers["13800138000"] == answers["13900000000"]
+    assert [text for _, text in answers["13800138000"]] == (
+        ["请修改以下内容后重新提交" + ops.BAD_LOGIN] * (ops.LOCK_AFTER - 1) + ["请修改以下内容后重新提交" + ops.LOCKED] * 3)
+    # The registered phone is locked for its right password too; the other login name (证件号码) is not.
+    assert "已锁定" in (await login(client, "13800138000", PASSWORD)).text
+    assert (await login(client, mainland_id(), PASSWORD)).status_code == 303
+

@@ -186,3 +186,42 @@ async def test_a_submission_after_verification_keeps_no_file(client, settings):
     assert not await realname.submit_online(account.id, "11", "110105", dict.fromkeys(realname.IMAGE_FIELDS, image),
                                             settings.upload_dir)
     assert stored_files(settings) == [] and await RealnameRequest.all().count() == 0
+
+
+# ---------------------------------------------------------------------- one pending request (issue 11, defect 6)
+
+
+def clean_images() -> dict:
+    from services.documents import uploads
+    return dict.fromkeys(realname.IMAGE_FIELDS, uploads.CleanImage(images.jpeg(), "JPEG", 800, 600))
+
+
+async def test_twenty_submissions_at_once_make_one_request_and_keep_its_three_files(client, settings):
+    account = await register(client)
+    answers = await asyncio.gather(*(realname.submit_online(account.id, "11", "110105", clean_images(),
+                                                            settings.upload_dir) for _ in range(20)))
+    assert answers.count(True) == 1
+    row = await RealnameRequest.get(account_id=account.id)
+    assert row.status == "pending" and row.pending_key == account.id
+    root = Path(settings.upload_dir)
+    assert sorted(p.relative_to(root).as_posix() for p in stored_files(settings)) == sorted(
+        [row.front, row.back, row.handheld])
+
+
+async def test_the_database_refuses_a_second_pending_request_and_a_decision_frees_the_account(client, settings):
+    from tortoise.exceptions import IntegrityError
+    account = await register(client)
+    assert await realname.submit_online(account.id, "11", "110105", clean_images(), settings.upload_dir)
+    first = await RealnameRequest.get(account_id=account.id)
+    with pytest.raises(IntegrityError):  # whatever code tries it, not only submit_online's own path
+        await RealnameRequest.create(account_id=account.id, province_code="11", city_code="110105", front="a",
+                                     back="b", handheld="c", pending_key=account.id)
+    assert await realname.decide(first.id, False, "证件照片不清晰", "beijing", now()) is None
+    assert (await RealnameRequest.get(id=first.id)).pending_key is None
+    assert await realname.decide(first.id, True, None, "shanghai", now()) == "该申请已由beijing审核"
+    assert await realname.submit_online(account.id, "11", "110105", clean_images(), settings.upload_dir)
+    second = await RealnameRequest.get(account_id=account.id, status="pending")
+    assert await realname.decide(second.id, True, None, "beijing", now()) is None
+    assert (await Account.get(id=account.id)).realname_method == "online"
+    assert await realname.decide(999999, True, None, "beijing", now()) == "申请不存在"
+

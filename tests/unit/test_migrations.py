@@ -5,7 +5,9 @@ from types import SimpleNamespace
 from tortoise import connections
 from tortoise.migrations import operations as ops
 
+from models.accounts import Account
 from models.applications import Application
+from models.profiles import RealnameRequest
 from tests.factories import make_app
 
 
@@ -43,3 +45,28 @@ async def test_0008_moves_the_progress_flags_out_of_personal_into_columns(demo):
     await move.reverse_code(apps, SimpleNamespace(client=connections.get("default")))
     assert (await Application.get(id=done.id)).personal == {"school": "某大学", "complete": True, "materials_done": True}
     assert (await Application.get(id=halfway.id)).personal == {"school": "某大学", "complete": True}
+
+
+async def test_0009_keeps_one_pending_realname_request_per_account(clean_db):
+    """Before 0009 nothing stopped several pending requests of one account (submitted at once): the newest keeps
+    waiting and takes the unique pending_key; the older ones are closed by 系统; decided requests are untouched."""
+    a, b = [await Account.create(id_type="mainland", id_number=f"11010519900307{i:03d}X", name="张三",
+                                 phone=f"1380013800{i}", password_hash="x") for i in (1, 2)]
+    files = {"province_code": "11", "city_code": "110105", "front": "f", "back": "b", "handheld": "h"}
+    decided = await RealnameRequest.create(account=a, status="rejected", reason="不清晰", **files)
+    older = [await RealnameRequest.create(account=a, **files) for _ in range(2)]
+    newest = await RealnameRequest.create(account=a, **files)
+    only = await RealnameRequest.create(account=b, **files)
+    assert await RealnameRequest.filter(pending_key__isnull=False).count() == 0  # as the rows were before 0009
+    migration = importlib.import_module("migrations.0009_hardening").Migration
+    step = next(op for op in migration.operations if isinstance(op, ops.RunPython))
+    apps = SimpleNamespace(get_model=lambda app_label, name: RealnameRequest)
+    await step.code(apps, SimpleNamespace(client=connections.get("default")))
+    rows = {r.id: r for r in await RealnameRequest.all()}
+    assert (rows[newest.id].status, rows[newest.id].pending_key) == ("pending", a.id)
+    assert (rows[only.id].status, rows[only.id].pending_key) == ("pending", b.id)
+    for r in older:
+        assert (rows[r.id].status, rows[r.id].pending_key, rows[r.id].decided_by) == ("rejected", None, "系统")
+        assert "最新" in rows[r.id].reason
+    assert (rows[decided.id].status, rows[decided.id].reason) == ("rejected", "不清晰")
+
