@@ -1,4 +1,4 @@
-"""The maintainers' CLI: python -m cli {migrate, seed FILE, demo, reviewer add, run}.
+"""The maintainers' CLI: python -m cli {migrate, seed FILE, demo, reviewer add, realname, sweep, run}.
 
 It reuses the app's settings, database init and services.
 """
@@ -119,6 +119,19 @@ def cmd_realname(settings, args):
         print("已通过" if args.realname_cmd == "approve" else "已设为未通过")
 
 
+def cmd_sweep(settings, args):
+    """Once, what the app's periodic sweep does (services/documents/sweep.py): crash leftovers removed."""
+    from services import clock
+    from services.documents import sweep
+
+    counts = asyncio.run(_with_db(settings, lambda: sweep.sweep(settings.upload_dir, clock.now())))
+    if counts["skipped"]:
+        print("另一个进程正在清理上传目录，本次未运行", file=sys.stderr)
+        return 1
+    print(f"清理完成：删除临时文件 {counts['temp']} 个、无记录引用的文件 {counts['unreferenced']} 个；"
+          f"保留被引用的旧文件 {counts['referenced']} 个、一小时内的文件 {counts['young']} 个")
+
+
 def cmd_run(settings, args):
     import uvicorn
 
@@ -176,6 +189,8 @@ def main(argv=None):
     rj.add_argument("id", type=int)
     rj.add_argument("--reason", required=True)
     rj.set_defaults(fn=cmd_realname)
+    sub.add_parser("sweep", help="remove crash leftovers from the upload folder: temp files and files no row "
+                   "refers to, older than an hour").set_defaults(fn=cmd_sweep)
     run = sub.add_parser("run", help="migrate, seed the demo data and serve")
     run.add_argument("--workers", type=int, default=1)
     run.set_defaults(fn=cmd_run)

@@ -58,8 +58,9 @@ async def three_minutes_pass(phone: str) -> None:
 
 async def sms_code(client, phone: str, purpose: str = "register") -> str:
     token = await csrf_of(client, "/register" if purpose == "register" else "/forgot")
-    r = await client.post("/sms/send", data={"phone": phone, "purpose": purpose, "csrf_token": token},
-                          headers={"HX-Request": "true"})
+    await client.get("/captcha.png")  # the image captcha comes before the SMS
+    r = await client.post("/sms/send", data={"phone": phone, "purpose": purpose, "csrf_token": token,
+                                             "captcha": CAPTCHA}, headers={"HX-Request": "true"})
     assert r.status_code == 200, r.text
     row = await SmsOutbox.filter(phone=phone).order_by("-id").first()
     return row.code
@@ -402,3 +403,95 @@ def png_photo(width=330, height=440) -> bytes:
 
 
 images = SimpleNamespace(jpeg=jpeg, png=png, gif=gif, bomb=bomb, photo=photo, png_photo=png_photo)
+
+
+# ---------------------------------------------------------------------- hardening (issue 11): races and timings
+
+
+async def approved_with_order(account=None, minutes_left=30) -> tuple[Application, Order]:
+    """An approved application (make_app) with its open order, as 生成订单 leaves it."""
+    app = await make_app(status="approved", account=account)
+    order = await Order.create(number=f"20270101-11-{secrets.token_hex(4).upper()}", application=app,
+                               open_key=app.id, amount_fen=5600, created_at=now(),
+                               expires_at=now() + timedelta(minutes=minutes_left))
+    return app, order
+
+async def account_client(app, account: Account) -> httpx.AsyncClient:
+    """A browser logged in as `account` (its session row made here, as log_in makes it)."""
+    sid = f"sid-account-{account.id}-{secrets.token_hex(4)}"
+    await Session.create(id=sid_hash(sid), account=account, created_at=now(), last_seen_at=now())
+    cookie = Signer(app.state.settings.secret_key, salt="sid").sign(sid).decode()
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                             cookies={"sid": cookie})
+
+
+# ---------------------------------------------------------------------- hostile input (issue 11): typed input
+
+
+async def pending_realname(province="11", city="110105", n="9"):
+    """A pending 线上实名认证 request of a new account, as submit_online leaves it (its files named, not stored)."""
+    from models.profiles import RealnameRequest
+
+    account = await Account.create(id_type="mainland", id_number=mainland_id(f"1101051990030719{n}"), name="实名人",
+                                   phone=f"1370000009{n}", password_hash="x")
+    return await RealnameRequest.create(account=account, province_code=province, city_code=city,
+                                        front=f"realname/{'a' * 32}.jpg", back=f"realname/{'b' * 32}.jpg",
+                                        handheld=f"realname/{'c' * 32}.jpg")
+
+# ---------------------------------------------------------------------- hostile uploads (issue 11: pixel and page budgets)
+
+
+def flat_png(width: int, height: int, color=(200, 100, 50)) -> bytes:
+    """A one-colour RGB PNG written row by row with zlib, so neither the test nor Pillow holds its pixels: the
+    issue's 39.6 MP PNG (7264×5452) is about 120 KB."""
+    import struct
+    import zlib
+
+    def chunk(tag, body):
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    comp, row = zlib.compressobj(9), b"\0" + bytes(color) * width
+    idat = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def pdf_of_pages(*sizes: tuple[float, float], user_unit: float | None = None) -> bytes:
+    """A PDF of blank pages of the given sizes in points: (200, 150000) is the issue's 700-byte page bomb."""
+    from pypdf.generic import FloatObject, NameObject
+
+    writer = PdfWriter()
+    for width, height in sizes:
+        page = writer.add_blank_page(width=width, height=height)
+        if user_unit is not None:
+            page[NameObject("/UserUnit")] = FloatObject(user_unit)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def content_bomb_pdf(megabytes: int = 20) -> bytes:
+    """One A4 page whose content stream inflates to `megabytes` MB of drawing operators (about 40 KB for 20):
+    PDFium parses all of it when it loads the page."""
+    import zlib
+
+    stream = zlib.compress(b"0 0 1 1 re f\n" * (megabytes * 1024 * 1024 // 13), 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+async def signed_in(app, client, n: int = 7) -> Account:
+    """An unverified candidate whose session cookie `client` carries (no SMS or login page on the way)."""
+    account = await Account.create(id_type="mainland", id_number=mainland_id(f"1101051990030{n:04d}"), name="上传人",
+                                   phone=f"1360000{n:04d}", password_hash="x")
+    await Session.create(id=sid_hash(f"sid-a{account.id}"), account=account, created_at=now(), last_seen_at=now())
+    client.cookies.set("sid", Signer(app.state.settings.secret_key, salt="sid").sign(f"sid-a{account.id}").decode())
+    return account

@@ -1,7 +1,9 @@
 """材料包: one PDF for the reviewers, the registration form followed by every 证明材料, a bookmark per item.
 
 Uploaded PDFs are appended page by page; JPEG/PNG become A4 pages (reportlab, scaled to fit, the item's name
-above). A file that is missing or unreadable gets a page saying so instead of failing the whole bundle.
+above). A file that is missing or unreadable gets a page saying so instead of failing the whole bundle, and so does
+each page of no sane size (pdfpages.page_size_ok, the rule uploads are held to): a 200×150000-point page stored
+before that rule would otherwise stall the reviewer's own PDF viewer. Pages are copied, never drawn or parsed here.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from models.snapshot import MaterialFile
-from services.documents import form_pdf, uploads
+from services.documents import form_pdf, pdfpages, uploads
 
 W, H = A4
 MARGIN = 36
@@ -47,16 +49,25 @@ def _material_pages(upload_dir, m: MaterialFile) -> list:
         data = uploads.path_of(upload_dir, m.stored).read_bytes()
         if m.kind != "pdf":
             return list(PdfReader(io.BytesIO(_page(title, image=data))).pages)
-        pages = list(PdfReader(io.BytesIO(data)).pages)
+        pages = [_sane(page, title, number) for number, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1)]
         for page in pages:
             # Scans need no links, form fields or page actions: a candidate's PDF runs nothing in a reviewer's viewer.
             for key in ("/Annots", "/AA"):
                 page.pop(key, None)
         if pages:
             return pages
-    except (OSError, uploads.UploadError, PyPdfError, ValueError, KeyError):  # missing, or damaged since upload
-        pass
+    except (OSError, uploads.UploadError, PyPdfError, ValueError, KeyError, TypeError, RecursionError):
+        pass  # missing, or damaged since upload (pypdf raises these on hostile input)
     return list(PdfReader(io.BytesIO(_page(title, note="（该文件缺失或无法读取，请联系技术支持）"))).pages)
+
+
+def _sane(page, title: str, number: int):
+    """The page itself, or a note in its place when its size is beyond the upload rule."""
+    width, height = pdfpages.physical_size(page)
+    if pdfpages.page_size_ok(width, height):
+        return page
+    note = f"（第{number}页的页面尺寸不正常：{width / pdfpages.MM:.0f}×{height / pdfpages.MM:.0f}毫米，未放入材料包）"
+    return PdfReader(io.BytesIO(_page(title, note=note))).pages[0]
 
 
 def assemble(form: bytes, materials: list[MaterialFile], upload_dir) -> bytes:

@@ -3,7 +3,9 @@
 The province decides which kinds each item accepts. Images go through uploads.clean_image (decoded,
 re-encoded, metadata stripped). PDFs are checked but stored exactly as uploaded: re-writing a PDF with
 pypdf can lose content (forms, signatures, fonts), and the reviewers need the document the candidate
-sent; the checks below (size, not locked, page count, readable page tree) are what protect them.
+sent; the checks below (size, not locked, page count, readable page tree, the physical size of every page) are
+what protect them. A page's box costs nothing to declare and everything to draw: pages beyond A0 are refused here
+by the rule the reviewers' page images and the 材料包 use too (documents.pdfpages.page_size_ok).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from pypdf import PasswordType, PdfReader
 
-from services.documents import uploads
+from services.documents import pdfpages, uploads
 from services.documents.uploads import UploadError
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
@@ -24,6 +26,8 @@ PDF_ENCRYPTED = "PDF文件已加密，请上传未加密的文件"
 PDF_TOO_LONG = f"PDF文件不能超过{MAX_PDF_PAGES}页"
 PDF_DAMAGED = "PDF文件已损坏，无法打开"
 PDF_EMPTY = "PDF文件没有页面，请重新选择"
+PDF_PAGE_SIZE = ("PDF文件第{page}页的页面尺寸不正常：每页的长和宽应在1至1189毫米之间（不超过A0纸），"
+                 "请按实际纸张大小重新扫描或导出后上传")
 
 # kind -> (magic bytes, name shown to candidates, extension, media type); the order is the message's.
 _KINDS = {
@@ -97,10 +101,11 @@ def _pdf_pages(data: bytes) -> int:
         pages = len(reader.pages)
         if pages > MAX_PDF_PAGES:
             raise UploadError(PDF_TOO_LONG)
-        for page in reader.pages:
+        for number, page in enumerate(reader.pages, 1):
             # Resolves each page and its inherited attributes. Content streams are not decoded: that
-            # costs up to pypdf's 75 MB per stream, and the reviewers' viewer renders them anyway.
-            page.mediabox
+            # costs up to pypdf's 75 MB per stream, and the reviewers' page images are drawn within a budget.
+            if not pdfpages.page_size_ok(*pdfpages.physical_size(page)):
+                raise UploadError(PDF_PAGE_SIZE.format(page=number))
     except UploadError:
         raise
     except Exception:  # pypdf raises many exception types on damaged or hostile input

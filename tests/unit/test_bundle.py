@@ -7,7 +7,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from models.snapshot import MaterialFile
 from services.documents import bundle, uploads
 from tests.factories import images
-from tests.factories import build, text_of
+from tests.factories import build, pdf_of_pages, text_of
 
 
 def pdf_pages(n: int, *, with_action=False) -> bytes:
@@ -66,3 +66,14 @@ def test_page_actions_of_an_uploaded_pdf_are_not_carried_into_the_bundle(tmp_pat
     materials = [MaterialFile("学历证书", stored(tmp_path, pdf_pages(1, with_action=True), ".pdf"), "pdf")]
     data = bundle.assemble(build(), materials, tmp_path)
     assert b"JavaScript" not in data and "/AA" not in PdfReader(io.BytesIO(data)).pages[1]
+
+
+def test_a_page_beyond_the_upload_rule_gets_a_note_in_its_place(tmp_path):
+    # A file stored before uploads were held to A0: the bundle must not hand the reviewer's viewer a 53-metre page.
+    materials = [MaterialFile("学历证书", stored(tmp_path, pdf_of_pages((300, 400), (200, 150000)), ".pdf"), "pdf", 2)]
+    reader = PdfReader(io.BytesIO(bundle.assemble(build(), materials, tmp_path)))
+    assert len(reader.pages) == 1 + 2 and outline(reader) == [("报名表", 0), ("学历证书", 1)]
+    assert (round(float(reader.pages[1].mediabox.width)), round(float(reader.pages[1].mediabox.height))) == (300, 400)
+    note = reader.pages[2]
+    assert (round(float(note.mediabox.width)), round(float(note.mediabox.height))) == (595, 842)
+    assert "第2页的页面尺寸不正常：71×52917毫米，未放入材料包" in "".join(note.extract_text().split())

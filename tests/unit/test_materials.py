@@ -11,6 +11,7 @@ from reportlab.pdfgen import canvas
 from services.documents import uploads
 from services.registration.materials import MAX_PDF_BYTES, CleanMaterial, clean_material, format_message
 from services.documents.uploads import UploadError
+from tests.factories import pdf_of_pages
 
 ALL = ["jpg", "png", "pdf"]
 ALL_MSG = "只支持JPG、PNG、PDF格式的文件"
@@ -159,3 +160,25 @@ def test_accepted_list_is_checked():
     for bad in ([], ["gif"], ["jpg", "docx"]):
         with pytest.raises(ValueError):
             clean_material(text_pdf(1), bad)
+
+
+# --- the physical size of a page (issue 11) ------------------------------------------------------------
+
+
+def test_the_issues_page_bomb_is_refused_naming_the_page_and_the_rule():
+    # 680 bytes, three pages of 200×150000 points: drawing them for the reviewers took 21 s and 3.4 GB.
+    bomb = pdf_of_pages((200, 150000), (200, 150000), (200, 150000))
+    assert len(bomb) < 1000
+    assert refused(bomb) == ("PDF文件第1页的页面尺寸不正常：每页的长和宽应在1至1189毫米之间（不超过A0纸），"
+                             "请按实际纸张大小重新扫描或导出后上传")
+    assert refused(pdf_of_pages((595, 842), (595, 842), (3371, 842))).startswith("PDF文件第3页的页面尺寸不正常")
+    assert refused(pdf_of_pages((595, 842), (2, 842))).startswith("PDF文件第2页的页面尺寸不正常")  # under 1 mm
+    # The physical size counts: UserUnit 10 makes an A4 box 5.95 m wide.
+    assert refused(pdf_of_pages((595, 842), user_unit=10)).startswith("PDF文件第1页的页面尺寸不正常")
+
+
+def test_every_paper_size_up_to_a0_still_passes():
+    # A4 and A3 either way up, A0, a long narrow page of A0's height, a receipt
+    sizes = [(595, 842), (842, 595), (842, 1191), (2384, 3370), (3370, 2384), (226, 3370), (164, 113)]
+    assert clean_material(pdf_of_pages(*sizes), ALL).pages == len(sizes)
+    assert clean_material(pdf_of_pages((595, 842), user_unit=1), ALL).pages == 1

@@ -1,5 +1,6 @@
 """services.registration.photos: every photo is drawn here with Pillow (noise texture, so JPEGs have realistic sizes)."""
 import io
+import time
 
 import pytest
 from PIL import Image, ImageDraw, JpegImagePlugin
@@ -148,7 +149,7 @@ def test_bomb_is_refused_from_the_header():
     data = jpeg(330, 440)
     sof = data.index(b"\xff\xc0")
     bomb = data[: sof + 5] + (20000).to_bytes(2, "big") * 2 + data[sof + 9:]
-    assert refused(bomb) == uploads.TOO_LARGE
+    assert refused(bomb) == uploads.pixels_message(uploads.MAX_PIXELS)
 
 
 def test_province_override():
@@ -204,3 +205,18 @@ def test_flat_photo_that_cannot_reach_the_minimum_is_refused():
     img.save(out, "JPEG", quality=100, subsampling=0, comment=b"x" * 12_000)  # the comment is stripped
     assert len(out.getvalue()) > 10 * 1024
     assert refused(out.getvalue()) == "照片处理后不足10KB，请上传更清晰的照片"
+
+
+def test_a_photo_from_a_48_megapixel_camera_mode_is_decoded_smaller_and_prepared():
+    # 48 MP, over the 13 MP budget: libjpeg decodes it at 1/4 (1500×2000), cheaply, and it is cropped and scaled
+    # as any large photo is. It used to be refused.
+    texture = Image.effect_noise((750, 1000), 30).convert("RGB").resize((6000, 8000), Image.Resampling.NEAREST)
+    out = io.BytesIO()
+    texture.save(out, "JPEG", quality=50)
+    data = out.getvalue()
+    assert len(data) <= RULES.max_kb * 1024
+    started = time.perf_counter()
+    result = prepare_photo(data, RULES)
+    assert time.perf_counter() - started < 1.0
+    assert (result.width, result.height, result.adjusted) == (295, 413, True)
+    check_output_rules(result)

@@ -2,6 +2,7 @@
 import io
 import os
 import struct
+import time
 import zlib
 
 import pytest
@@ -10,6 +11,8 @@ from PIL.PngImagePlugin import PngInfo
 
 from services.documents import uploads
 from services.documents.uploads import CleanImage, ImageRules, UploadError, clean_image, delete, path_of, read_upload, store
+from services.accounts import realname
+from tests.factories import flat_png
 
 MB = 1024 * 1024
 RULES = ImageRules(max_bytes=5 * MB, min_width=600, min_height=400)
@@ -219,19 +222,20 @@ def test_truncated_or_garbled_png_is_refused():
 def test_decompression_bomb_is_refused_before_decoding(no_decoding):
     bomb = huge_bilevel_png(20_000, 20_000)  # 400 megapixels in well under a megabyte
     assert len(bomb) < RULES.max_bytes
-    assert refused(bomb) == "图片尺寸过大"
+    assert refused(bomb) == "图片尺寸过大：不能超过1300万像素，请重新拍摄或换一张较小的图片"
 
 
 def test_image_over_the_pixel_limit_is_refused_before_decoding(no_decoding):
-    # 48 megapixels: over our 40 MP limit yet under Pillow's own thresholds, so this is our check.
-    assert refused(huge_bilevel_png(8000, 6000)) == "图片尺寸过大"
-    assert refused(jpeg(800, 600), ImageRules(5 * MB, 1, 1, max_pixels=400_000)) == "图片尺寸过大"
+    # 13.4 megapixels: over our 13 MP budget yet far under Pillow's own thresholds, so this is our check.
+    assert refused(huge_bilevel_png(4200, 3200)) == uploads.pixels_message(uploads.MAX_PIXELS)
+    assert refused(png(800, 600), ImageRules(5 * MB, 1, 1, max_pixels=400_000)) == uploads.pixels_message(400_000)
+    assert uploads.pixels_message(400_000) == "图片尺寸过大：不能超过40万像素，请重新拍摄或换一张较小的图片"
 
 
 def test_pillow_bomb_warning_is_a_refusal_even_with_a_higher_limit(no_decoding):
     rules = ImageRules(max_bytes=5 * MB, min_width=1, min_height=1, max_pixels=10**9)
     with pytest.warns(Image.DecompressionBombWarning):
-        assert refused(huge_bilevel_png(10_000, 10_000), rules) == "图片尺寸过大"
+        assert refused(huge_bilevel_png(10_000, 10_000), rules) == uploads.pixels_message(Image.MAX_IMAGE_PIXELS)
 
 
 def test_image_smaller_than_the_minimum_is_refused():
@@ -353,3 +357,49 @@ async def test_read_upload_refuses_an_empty_file():
     with pytest.raises(UploadError) as exc:
         await read_upload(FakeUpload(0), 5 * MB)
     assert str(exc.value) == "文件为空，请重新选择"
+
+
+# --- the pixel budget: what a request may cost (issue 11) ------------------------------------------
+
+
+def test_the_issues_flat_pngs_are_refused_as_id_images_from_the_header(no_decoding):
+    # Three of these in a 395 KB request took 5.3 s and 300 MB (1.6 GB for four requests at once).
+    data = flat_png(7264, 5452)  # 39.6 megapixels of one colour
+    assert len(data) < 150_000
+    assert refused(data, realname.ID_IMAGE_RULES) == "图片尺寸过大：不能超过400万像素，请重新拍摄或换一张较小的图片"
+    assert refused(data) == "图片尺寸过大：不能超过1300万像素，请重新拍摄或换一张较小的图片"  # and everywhere else
+
+
+def test_a_jpeg_over_the_budget_is_decoded_smaller_by_libjpeg_instead_of_refused():
+    rules = ImageRules(5 * MB, 1, 1, max_pixels=400_000)
+    clean = clean_image(jpeg(1600, 1200), rules)  # 1.9 MP; at 1/2 still 480 000 pixels, at 1/4 within
+    assert (clean.width, clean.height) == (400, 300)
+    assert Image.open(io.BytesIO(clean.data)).size == (400, 300)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated: the reduction and the turn upright combine
+    clean = clean_image(encode(photo(1600, 1200), "JPEG", exif=exif), rules)
+    assert (clean.width, clean.height) == (300, 400)
+
+
+def test_a_phone_photo_passes_as_an_id_image_at_half_size():
+    clean = clean_image(jpeg(4032, 3024, quality=85), realname.ID_IMAGE_RULES)  # a 12 MP phone camera's picture
+    assert (clean.format, clean.width, clean.height) == ("JPEG", 2016, 1512)
+    clean = clean_image(jpeg(4000, 3000, quality=85), RULES)  # within the 13 MP of other uploads: as it is
+    assert (clean.width, clean.height) == (4000, 3000)
+
+
+def test_a_progressive_jpeg_is_held_to_the_budget_at_full_size(no_decoding):
+    # libjpeg keeps every coefficient of a progressive JPEG whatever the scale: decoding it smaller saves nothing.
+    rules = ImageRules(5 * MB, 1, 1, max_pixels=400_000)
+    assert refused(jpeg(1600, 1200, progressive=True), rules) == uploads.pixels_message(400_000)
+
+
+def test_a_noisy_png_is_reencoded_quickly_and_losslessly():
+    # At zlib level 9 (optimize) this 3 MP PNG took about 4 s to re-encode: the worst of PNGs within 5 MB.
+    img = Image.effect_noise((2000, 1500), 12).convert("RGB")
+    data = encode(img, "PNG", compress_level=1)
+    assert len(data) <= RULES.max_bytes
+    started = time.perf_counter()
+    clean = clean_image(data, RULES)
+    assert time.perf_counter() - started < 1.5
+    assert Image.open(io.BytesIO(clean.data)).tobytes() == img.tobytes()
