@@ -22,14 +22,16 @@ from starlette.staticfiles import StaticFiles
 import db
 import settings as settings_module
 from db.reads import Reads
-from services.documents import form_pdf
+from services.accounts import housekeeping
+from services.documents import form_pdf, sweep
 from services.payment import closing
 from services.providers import make_providers
 from services.reference import rarechars
 from services.reference.exams import ReferenceData
-from views import accounts, dev, files, home, payment, printing, profile, realname, review, wechat, wizard
+from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
 from views import rarechars as rarechar_views
 from web import errors
+from web.limits import BodyLimits
 from web.middleware import PlumbingMiddleware
 from web.render import Renderer, templates_for
 
@@ -50,13 +52,20 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         rarechars.search(pinyin="yan")  # load the table now, not on the first visitor's search
         await anyio.to_thread.run_sync(form_pdf.register_fonts)  # not on the first 报名表打印
         gc.freeze()  # what start-up allocated lives for the process: keep it out of every GC pass
-        # Unpaid orders close on time without a separate scheduler; safe with several processes.
-        closer = asyncio.create_task(closing.close_expired_forever(app.state.providers.payments)) if manage_db else None
+        # The periodic jobs, without a separate scheduler; each is safe with several processes at once:
+        # unpaid orders close on time, what anonymous requests leave is purged, crash leftovers are swept.
+        jobs = [
+            closing.close_expired_forever(app.state.providers.payments),
+            housekeeping.purge_forever(idle_seconds=settings.session_idle_seconds,
+                                       max_seconds=settings.session_max_seconds),
+            sweep.sweep_forever(settings.upload_dir),
+        ] if manage_db else []
+        tasks = [asyncio.create_task(job) for job in jobs]
         try:
             yield
         finally:
-            if closer:
-                closer.cancel()
+            for task in tasks:
+                task.cancel()
             await app.state.reference.close()
             app.state.reads.close()
             if manage_db:
@@ -65,6 +74,8 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     routes = [
         Route("/", home.index, name="home"),
         Route("/help", home.help_centre, name="help"),
+        # For the operator: the process serves and its database answers (views/health.py)
+        Route("/healthz", health.healthz, name="healthz"),
         # 注册, 登录, 找回密码, 账号信息 (views/accounts.py; services/accounts/)
         Route("/captcha.png", accounts.captcha_image, name="captcha"),
         Route("/register", accounts.register, methods=["GET", "POST"], name="register"),
@@ -91,7 +102,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         # 审核: the reviewers' board (views/review.py; services/review/)
         *review.routes,
         # Uploaded files, only for whoever may see them (views/files.py; services/documents/access.py)
-        Route("/files/{name:path}", files.serve, name="file"),
+        Route("/files/{name:stored}", files.serve, name="file"),
         Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"),
     ]
     if not settings.production:
@@ -101,7 +112,9 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     app = Starlette(
         debug=False,
         routes=routes,
-        middleware=[Middleware(PlumbingMiddleware, settings=settings, exempt_prefixes=("/pay/notify",))],
+        # Every request: its size (web.limits, one limit per route) before its body is read, then CSRF.
+        middleware=[Middleware(PlumbingMiddleware, settings=settings, exempt_prefixes=("/pay/notify",),
+                               body_limit=BodyLimits(routes), refuse=errors.refusal)],
         exception_handlers={HTTPException: errors.http_error, 500: errors.server_error, **wizard.exception_handlers},
         lifespan=lifespan,
     )

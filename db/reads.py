@@ -7,7 +7,8 @@ object per process created in the app's lifespan:
 - `session(sid_hash)`: the session row with its account or reviewer, as models;
 - `find(Model, **equal)` / `first(Model, **equal)`: whole rows by equality on columns, as models;
 - `columns(Model, names, **equal)`: some columns by equality, as dicts;
-- `values(queryset.values(...))`: any ORM values() query, as the ORM would answer it.
+- `values(queryset.values(...))`: any ORM values() query, as the ORM would answer it;
+- `ping()`: whether the database answers (GET /healthz).
 
 On SQLite they run on a read-only connection in the event loop's thread: a primary-key read in WAL mode
 takes microseconds, less than aiosqlite's hop to its own thread, which under load also waits for the GIL
@@ -93,6 +94,14 @@ class Reads:
             parsers = _parsers(query.model, tuple(rows[0]))
             rows = [_parsed(row, parsers) for row in rows]
         return rows
+
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query on the ORM's connection (the one writes use)."""
+        try:
+            await connections.get("default").execute_query_dict("SELECT 1 AS one")
+        except Exception:  # any failure is an answer here: the database is not serving
+            return False
+        return True
 
     # ------------------------------------------------------------------ running SQL
 
