@@ -47,8 +47,8 @@ async def seed_demo() -> dict:
 
 
 def cmd_migrate(settings, args):
-    asyncio.run(db.migrate(settings.database_url))
-    print("数据库已是最新结构")
+    asyncio.run(db.migrate(settings.database_url, f"models.{args.to}" if args.to else None))
+    print(f"数据库结构已迁移至 {args.to}" if args.to else "数据库已是最新结构")
 
 
 def cmd_seed(settings, args):
@@ -165,7 +165,9 @@ def cmd_run(settings, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cli", description="会计资格考试报名平台维护命令")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
+    m = sub.add_parser("migrate", help="apply database migrations")
+    m.add_argument("--to", help="move to this migration (e.g. 0008_application_progress_columns), backwards too")
+    m.set_defaults(fn=cmd_migrate)
     p = sub.add_parser("seed", help="load exams from a TOML file (idempotent)")
     p.add_argument("file")
     p.set_defaults(fn=cmd_seed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.migrations.api.migrate import migrate as _migrate
 
 MODEL_MODULES = ["models.accounts", "models.applications", "models.exams", "models.payments", "models.profiles",
@@ -61,11 +61,26 @@ async def init(database_url: str) -> None:
     await Tortoise.init(config=config(database_url), _enable_global_fallback=True)
 
 
-async def migrate(database_url: str) -> None:
-    """Apply every migration that has not run yet (idempotent)."""
+async def migrate(database_url: str, target: str | None = None) -> None:
+    """Apply every migration that has not run yet (idempotent), or move to `target` ("models.0008_...",
+    backwards too).
+
+    On SQLite, Tortoise changes a column by rebuilding its table (create, copy, DROP TABLE, rename). With foreign
+    keys enforced, that DROP TABLE cascades into every table referring to it: a migration removing a column of
+    `account` would delete every session, profile and application. So migrations run with foreign keys off, as
+    SQLite's own procedure for such changes says, and `PRAGMA foreign_key_check` must find nothing afterwards.
+    """
     _ensure_sqlite_dir(database_url)
+    url = normalize_url(database_url)
+    sqlite = url.startswith("sqlite://")
+    if sqlite:
+        url += "&foreign_keys=OFF"
     try:
-        await _migrate(config=config(database_url))
+        await _migrate(config=config(url), target=target)
+        if sqlite:
+            broken = await connections.get("default").execute_query_dict("PRAGMA foreign_key_check")
+            if broken:
+                raise RuntimeError(f"the migration left rows referring to nothing: {broken[:5]}")
     finally:
         # The migrator leaves its connections open: aiosqlite's thread would keep the process alive.
         await Tortoise.close_connections()

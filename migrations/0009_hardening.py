@@ -12,6 +12,8 @@ from tortoise import fields
 # - realname_request.pending_key: one pending 实名认证 request per account, enforced by a unique column. Existing
 #   rows: each account's newest pending request keeps waiting; older pending duplicates (left by requests submitted
 #   at once) are closed as rejected by 系统, so that the unique column can hold.
+# - On SQLite, removing a column rebuilds the table: db.migrate runs migrations with foreign keys off, so that the
+#   rebuild of `account` does not cascade into the rows referring to it.
 DUPLICATE = "同一账号有多份待审核申请，已保留最新提交的一份"
 
 
@@ -31,6 +33,24 @@ async def one_pending_request_per_account(apps, schema_editor):
 
 async def keep_the_requests_as_they_are(apps, schema_editor):
     """Backwards: the column goes away; the duplicates closed on the way up stay closed."""
+
+
+class RemoveColumn(ops.RemoveField):
+    """RemoveField whose way back adds the column with a database default: Tortoise's own way back adds the NOT
+    NULL column of 0001 (a default in Python only), which SQLite refuses on a table with rows."""
+
+    def __init__(self, model_name: str, name: str, table: str, back: dict[str, str]):
+        super().__init__(model_name=model_name, name=name)
+        self.table, self.back = table, back  # dialect → the column's definition
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if state_editor:
+            await state_editor.client.execute_script(
+                f'ALTER TABLE "{self.table}" ADD COLUMN "{self.name}" {self.back[state_editor.DIALECT]}')
+
+
+FAILED_LOGINS = {"sqlite": "INT NOT NULL DEFAULT 0", "postgres": "INT NOT NULL DEFAULT 0"}
+LOCKED_UNTIL = {"sqlite": "TIMESTAMP", "postgres": "TIMESTAMPTZ"}
 
 
 class Migration(migrations.Migration):
@@ -60,16 +80,16 @@ class Migration(migrations.Migration):
             options={'table': 'rate_window', 'app': 'models', 'pk_attr': 'key', 'table_description': 'A fixed-window counter shared by every process: how many times something happened (an SMS sent from one'},
             bases=['Model'],
         ),
-        ops.RemoveField(model_name='Account', name='failed_logins'),
-        ops.RemoveField(model_name='Account', name='locked_until'),
+        RemoveColumn('Account', 'failed_logins', 'account', FAILED_LOGINS),
+        RemoveColumn('Account', 'locked_until', 'account', LOCKED_UNTIL),
         ops.AddField(
             model_name='RealnameRequest',
             name='pending_key',
             field=fields.IntField(null=True, unique=True),
         ),
         ops.RunPython(one_pending_request_per_account, keep_the_requests_as_they_are),
-        ops.RemoveField(model_name='Reviewer', name='failed_logins'),
-        ops.RemoveField(model_name='Reviewer', name='locked_until'),
+        RemoveColumn('Reviewer', 'failed_logins', 'reviewer', FAILED_LOGINS),
+        RemoveColumn('Reviewer', 'locked_until', 'reviewer', LOCKED_UNTIL),
         ops.AlterModelOptions(
             name='SmsThrottle',
             options={'table': 'sms_throttle', 'app': 'models', 'pk_attr': 'phone', 'table_description': 'One row per phone asked for a code (registered or not, so that both answer alike): the time of the last'},
