@@ -119,35 +119,48 @@ def lock_key(model, name: str) -> str:
 async def authenticate(model, who: Who, password: str, ip: str, now):
     """Check a password for the name `who` names. Returns (Account or Reviewer, None) or (None, the message).
 
-    The same steps whatever the name: the lock is read, the password hashed (locked or not; against a stand-in
-    hash when no account has the name), then a failure counted on the name unless it is locked."""
+    An attempt is taken on the name before the password is checked (`_take_attempt`, one conditional update):
+    of twenty guesses sent at once, only those within the count get their password checked, so parallel requests
+    cannot get past the lock-out. Then the same steps whatever the name: the password hashed (refused or not;
+    against a stand-in hash when no account has the name), and a failure locks the name when it was the last
+    attempt of the count. A right password clears the count."""
     key = lock_key(model, who.name)
-    lock = await LoginLock.get_or_none(key=key)
+    attempt = await _take_attempt(key, now)
     ok = await passwords.verify_password(who.found.password_hash if who.found else None, password)
-    if lock is not None and lock.locked_until and lock.locked_until > now:
+    if attempt is None:
         await record_ip_failure(ip, now)
         return None, LOCKED
     if not ok:
         await record_ip_failure(ip, now)
-        return None, LOCKED if await _count_failure(key, now) else BAD_LOGIN
-    if lock is not None:
-        await LoginLock.filter(key=key).delete()  # a right password clears the failures
+        if attempt >= LOCK_AFTER:  # the last one: the name is locked (once, whoever of those at once gets here)
+            await LoginLock.filter(key=key, locked_until__isnull=True).update(locked_until=now + LOCK_FOR)
+            return None, LOCKED
+        return None, BAD_LOGIN
+    await LoginLock.filter(key=key).delete()  # a right password clears the failures
     return who.found, None
 
 
-async def _count_failure(key: str, now) -> bool:
-    """One more failed password for this name; returns whether this failure locked it."""
-    recent = Q(failed_at__gte=now - FORGET_AFTER)
-    if not await LoginLock.filter(recent, key=key).update(failures=F("failures") + 1, failed_at=now):
-        # None for an hour (or none yet): the count starts again at one.
-        if not await LoginLock.filter(key=key).update(failures=1, failed_at=now):
-            try:
-                await LoginLock.create(key=key, failures=1, failed_at=now)
-            except IntegrityError:  # the first failures of a name at once: the other one created the row
-                await LoginLock.filter(key=key).update(failures=F("failures") + 1, failed_at=now)
-    # Lock once the count reaches the limit; the condition makes concurrent failures lock once.
-    return bool(await LoginLock.filter(key=key, failures__gte=LOCK_AFTER).update(
-        failures=0, locked_until=now + LOCK_FOR))
+async def _take_attempt(key: str, now) -> int | None:
+    """Take one of the LOCK_AFTER attempts of a login name: the attempt's number (1 = the first of the count), or
+    None when the name is locked or its attempts are taken (by requests at the same moment). A count with no
+    attempt for FORGET_AFTER, or whose lock is over, starts again at one."""
+    for _ in range(3):
+        live = Q(failed_at__gte=now - FORGET_AFTER) & Q(locked_until__isnull=True)
+        if await LoginLock.filter(live, key=key, failures__lt=LOCK_AFTER).update(failures=F("failures") + 1,
+                                                                                 failed_at=now):
+            row = await LoginLock.get_or_none(key=key)
+            return row.failures if row else 1
+        over = Q(failed_at__lt=now - FORGET_AFTER) | Q(locked_until__lte=now)
+        if await LoginLock.filter(over, key=key).update(failures=1, failed_at=now, locked_until=None):
+            return 1
+        if await LoginLock.exists(key=key):
+            return None  # locked, or every attempt of the count is being checked
+        try:
+            await LoginLock.create(key=key, failures=1, failed_at=now)
+            return 1
+        except IntegrityError:  # the first attempts of a name at once: the other one created the row
+            continue
+    return None
 
 
 async def unlock(model, *names: str) -> None:

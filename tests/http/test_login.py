@@ -165,3 +165,26 @@ async def test_an_unknown_name_answers_like_a_registered_one_through_the_lock_ou
     assert "已锁定" in (await login(client, "13800138000", PASSWORD)).text
     assert (await login(client, mainland_id(), PASSWORD)).status_code == 303
 
+
+
+async def test_guesses_sent_at_once_get_no_more_tries_than_the_lock_out_allows(client):
+    """Issue 11 review: the lock was read before the hash and the failure counted after it, so twenty guesses at
+    once all saw "not locked" and the right password among them logged in. An attempt is now taken first."""
+    account = await register(client)
+    who = ops.Who(account.phone, account)
+    guesses = ["Wrong12345"] * 19 + [PASSWORD]
+    answers = await asyncio.gather(*(ops.authenticate(Account, who, g, "203.0.113.9", ops_now()) for g in guesses))
+    assert all(found is None for found, _ in answers)  # the right one too: it came after the count was used up
+    messages = [message for _, message in answers]
+    assert messages.count(ops.BAD_LOGIN) <= ops.LOCK_AFTER - 1 and ops.LOCKED in messages
+    lock = await LoginLock.get(key=ops.lock_key(Account, account.phone))
+    assert lock.locked_until is not None
+    await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
+    r = await login(client, "13800138000", PASSWORD)
+    assert r.status_code == 422 and "已锁定" in r.text
+
+
+def ops_now():
+    from services.clock import now
+
+    return now()
