@@ -1,5 +1,5 @@
-"""找回密码: 证件号码, 真实姓名 and 手机号 must all match one account (one message for any mismatch, never saying
-which value differs), and the SMS code sent to that phone must be right; the new password then replaces the old,
+"""找回密码: the SMS code sent to the phone must be right, then 证件号码, 真实姓名 and 手机号 must all match one account
+(one message for any mismatch, never saying which value differs); the new password then replaces the old,
 unlocks the account (both of its login names) and ends every session of it."""
 from __future__ import annotations
 
@@ -47,12 +47,15 @@ async def reset_password(r: Reset, *, secret: str, now) -> bool:
     if r.errors:
         return False
     v = r.values
+    # The code first: a phone of no account has its codes too (services.accounts.sms), so a wrong code gets the
+    # same answer whoever the phone belongs to, and only someone holding the phone learns whether the rest
+    # matches.
+    if err := await sms.check_code(v["phone"], "reset", v["sms_code"], secret=secret, now=now):
+        r.errors["sms_code"] = err
+        return False
     account = await _matching_account(v["id_number"], v["name"], v["phone"])
     if account is None:
         r.errors["form"] = MISMATCH
-        return False
-    if err := await sms.check_code(v["phone"], "reset", v["sms_code"], secret=secret, now=now):
-        r.errors["sms_code"] = err
         return False
     hashed = await passwords.hash_password(r.password)  # before the transaction: it takes ~50 ms
 

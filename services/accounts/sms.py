@@ -9,6 +9,7 @@ is registered).
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -30,7 +31,7 @@ log = logging.getLogger("kjks.sms")
 TTL = timedelta(minutes=3)
 RESEND_AFTER = timedelta(minutes=3)
 MAX_TRIES = 5
-PHONE_RE = re.compile(r"1[3-9]\d{9}")
+PHONE_RE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits: \d also takes ０-９ and other scripts' digits
 PURPOSES = ("register", "reset")  # 注册, 找回密码
 PER_PHONE_DAY = 10  # sends per phone and China day
 PER_ADDRESS = 20  # sends per address per window: an office behind one address must still be able to register
@@ -132,6 +133,25 @@ async def _claim_send_slot(phone: str, now) -> tuple[str | None, int]:
     return f"验证码已发送，请{wait}秒后再重新获取", wait
 
 
+_deliveries: set[asyncio.Task] = set()  # kept until done (the event loop holds tasks only weakly)
+
+
+def _in_background(delivery) -> None:
+    if delivery is not None:
+        task = asyncio.get_running_loop().create_task(delivery)
+        _deliveries.add(task)
+        task.add_done_callback(_deliveries.discard)
+
+
+async def _deliver(provider: SmsProvider, phone: str, code: str, now) -> None:
+    try:
+        await provider.send_code(phone, code, now=now)
+    except SmsSendError:
+        log.warning("sending a reset code failed")  # answered as sent: the candidate asks again after the wait
+    except Exception:
+        log.exception("sending a reset code failed")
+
+
 async def _give_slot_back(phone: str, now) -> None:
     """After a failed delivery: the person may try again at once, and the send does not count."""
     if not await SmsThrottle.filter(phone=phone, last_sent_at=now, sent_today__lte=1).delete():
@@ -147,15 +167,16 @@ async def send_code(provider: SmsProvider, phone: str, purpose: str, *, secret: 
     if refused:
         return refused, wait
     code = f"{secrets.randbelow(10**6):06d}"
-    if deliver:
+    if purpose == "reset":
+        # 找回密码 answers before the delivery, registered or not: the time a gateway takes to deliver (and a
+        # failure to) must not tell that the phone is registered.
+        _in_background(_deliver(provider, phone, code, now) if deliver else None)
+    elif deliver:
         try:
             await provider.send_code(phone, code, now=now)
         except SmsSendError:
-            if purpose == "reset":  # answered as if sent: a failure must not tell that the phone is registered
-                log.warning("sending a reset code failed")
-            else:
-                await _give_slot_back(phone, now)
-                return SEND_FAILED, 0
+            await _give_slot_back(phone, now)
+            return SEND_FAILED, 0
     await SmsCode.filter(phone=phone, purpose=purpose, used_at__isnull=True).update(used_at=now)  # older codes die
     await SmsCode.create(phone=phone, purpose=purpose, code_hash=_hash(secret, phone, code), created_at=now,
                          expires_at=now + TTL)
@@ -166,7 +187,7 @@ async def check_code(phone: str, purpose: str, code: str, *, secret: str, now) -
     """Use up the phone's latest code if `code` matches. Returns the error message, or None."""
     if not code:
         return "请输入短信验证码"
-    if not re.fullmatch(r"\d{6}", code):
+    if not re.fullmatch(r"[0-9]{6}", code):
         return "短信验证码为6位数字"
     row = await SmsCode.filter(phone=phone, purpose=purpose).order_by("-created_at", "-id").first()
     if row is None:

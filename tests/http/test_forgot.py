@@ -54,9 +54,26 @@ async def test_a_mismatch_gives_one_message_that_does_not_say_which(client, othe
 
 
 async def test_a_different_phone_gives_the_same_message(client, other_client):
+    """Someone with an account of their own: the right code of their phone, with another person's 证件号码."""
     await register(client)
-    r = await reset(other_client, phone="13900139000", sms_code="123456")
+    await register(other_client, id_number=mainland_id("32010219900307121"), phone="13900139000")
+    await three_minutes_pass("13900139000")
+    code = await sms_code(other_client, "13900139000", "reset")
+    r = await reset(other_client, phone="13900139000", sms_code=code)
     assert r.status_code == 422 and "与注册信息不一致" in r.text
+    assert await Account.filter(phone="13800138000").count() == 1
+
+
+async def test_a_wrong_code_answers_alike_for_a_registered_and_an_unknown_phone(client, other_client):
+    """Issue 11 review: a right 证件号码, name and phone answered about the code, any other the mismatch."""
+    await register(other_client)
+    await three_minutes_pass("13800138000")
+    answers = []
+    for phone in ("13800138000", "13900139000"):
+        await send_reset_sms(client, phone)
+        r = await reset(client, phone=phone, sms_code="000000")
+        answers.append((r.status_code, field_error(r.text, "sms_code")))
+    assert answers[0] == answers[1] == (422, "短信验证码错误，还可尝试4次")
 
 
 async def send_reset_sms(client, phone: str):
