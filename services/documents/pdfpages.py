@@ -108,6 +108,9 @@ class _Worker:
             except (OSError, EOFError, struct.error):  # the worker died (out of memory, a crash in PDFium)
                 self.stop()
                 raise PageError("the worker stopped") from None
+            except BaseException:  # anything else leaves the pipe in an unknown state: never reuse it
+                self.stop()
+                raise
         if status:
             raise PageError(payload.decode(errors="replace"))
         return payload
@@ -124,9 +127,12 @@ class _Worker:
 
     def _read(self, n: int, deadline: float) -> bytes:
         fd, data = self.proc.stdout.fileno(), b""
+        # poll, not select: select() refuses a descriptor above 1023, which a busy server process has.
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while len(data) < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0 or not poller.poll(left * 1000):
                 raise TimeoutError
             chunk = os.read(fd, min(n - len(data), 1 << 20))
             if not chunk:
@@ -199,6 +205,8 @@ def _serve() -> None:
     """Read `index<TAB>path` lines; answer each with a header and the PNG or the reason. Ends at end of input
     (the server process closed the pipe or exited)."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    import pypdfium2  # noqa: F401 - loaded before "ready": the first page's MAX_SECONDS is for drawing only
+
     out = sys.stdout.buffer
     out.write(b"R")
     out.flush()

@@ -73,3 +73,26 @@ async def test_a_page_that_takes_too_long_is_given_up_and_the_next_page_waits_no
     # The file is remembered as too slow: asked again, it answers at once.
     png, seconds = await drawn(tmp_path, bomb)
     assert png is None and seconds < 0.1
+
+
+async def test_a_server_process_with_many_open_files_still_gets_its_pages(tmp_path):
+    """Issue 11 review: the worker's pipe was watched with select(), which refuses a descriptor above 1023; a busy
+    server (many connections) got a 500 for every page image from then on."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        import pytest
+        pytest.skip(f"this machine allows {hard} open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        pdfpages.stop_worker()  # the next page starts a worker whose pipes get descriptors above 1023
+        png, _ = await drawn(tmp_path, stored(tmp_path, pdf(1)))
+        assert png is not None and Image.open(io.BytesIO(png)).size == (1000, 1416)
+    finally:
+        for fd in held:
+            os.close(fd)
+        pdfpages.stop_worker()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
