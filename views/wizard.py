@@ -202,9 +202,12 @@ async def info(request: Request):
             values, chosen = _typed(q)
             return await _info_page(request, app, ep, values, {}, **chosen)
         return await _info_page(request, app, ep, personal_data.take_values(app), {})
-    form = await posted(request)
-    _, chosen = _typed(form)
-    checked = await personal_data.check_info(form, account, app, ep, today=clock.today(), **chosen)
+    form = await posted(request)  # multipart: the photo input is part of the form (web.limits)
+    try:
+        _, chosen = _typed(form)
+        checked = await personal_data.check_info(form, account, app, ep, today=clock.today(), **chosen)
+    finally:
+        await form.close()
     if checked.errors:
         return await _info_page(request, app, ep, checked.personal, checked.errors, status=422, **chosen)
     saved = await drafts.save_info(app, chosen["site_id"], chosen["subjects"], checked.personal)
@@ -243,7 +246,9 @@ async def photo(request: Request):
 async def photo_accept(request: Request):
     """使用此照片: the previewed photo becomes the application's photo."""
     account, app, ep, step = await gate(request, "info")
-    values, chosen = _typed(await posted(request))
+    form = await posted(request)
+    await form.close()  # a photo chosen again meanwhile is not this button's: only the typed values are kept
+    values, chosen = _typed(form)
     if (await drafts.accept_photo(app, request.app.state.settings.upload_dir)).applied:
         return await _info_page(request, app, ep, values, {}, **chosen)
     return await _info_page(request, app, ep, values, {"photo": drafts.NOT_A_DRAFT}, status=CONFLICT, **chosen)

@@ -30,7 +30,10 @@ class Limit:
 
 # route name (app.py, views/*.routes) → its limit
 LIMITS: dict[str, Limit] = {
+    # 报名信息填写 is one multipart form holding the 个人照片 input: any of its buttons may send a chosen photo.
     "step_info_photo": Limit(photos.PhotoRules().max_kb * KB + ROOM),  # 个人照片: 2 MB
+    "step_info": Limit(photos.PhotoRules().max_kb * KB + ROOM),
+    "step_info_photo_accept": Limit(photos.PhotoRules().max_kb * KB + ROOM),
     "profile_basic": Limit(profile.PHOTO_RULES.max_bytes + ROOM),  # 证件照: 2 MB
     "step_material_upload": Limit(max(materials.MAX_PDF_BYTES, materials.IMAGE_RULES.max_bytes) + ROOM),  # 10 MB
     "realname_online": Limit(len(realname.IMAGE_FIELDS) * realname.ID_IMAGE_RULES.max_bytes + ROOM),  # 3 × 5 MB

@@ -64,3 +64,23 @@ async def test_a_stored_page_bomb_answers_404_at_once_on_the_reviewers_board(cli
     bundle = await client.get(f"/review/applications/{a.id}/bundle.pdf")
     assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/pdf"
     assert "第1页的页面尺寸不正常" in "".join(PdfReader(io.BytesIO(bundle.content)).pages[1].extract_text().split())
+
+
+async def test_the_info_form_sent_with_a_chosen_photo_is_taken_not_refused_as_too_large(client, demo):
+    """Issue 11 review: 报名信息填写 is one multipart form with the photo input, so 确认无误，下一步 and 使用此照片 send a
+    photo the candidate chose; those routes had an ordinary form's 64 KB limit and answered 413, losing the form."""
+    from models.applications import Application
+    from tests.factories import PERSONAL, at_info, city_and_site, images, token, upload_photo
+
+    _, app_id = await at_info(client)
+    assert (await upload_photo(client, app_id)).status_code == 200
+    city, site = await city_and_site()
+    big = images.jpeg(1800, 2400, quality=97)  # ~1.8 MB, within the photo's 2 MB
+    assert len(big) > 1024 * 1024
+    data = {"csrf_token": await token(client), "city": str(city.id), "site": str(site.id),
+            "subjects": ["初级会计实务", "经济法基础"], **PERSONAL}
+    accepted = await client.post(f"/apply/{app_id}/photo/accept", data=data, files={"photo": ("me.jpg", big, "image/jpeg")})
+    assert accepted.status_code != 413
+    r = await client.post(f"/apply/{app_id}/info", data=data, files={"photo": ("me.jpg", big, "image/jpeg")})
+    assert r.status_code == 303, r.text[:300]
+    assert (await Application.get(id=app_id)).info_done
