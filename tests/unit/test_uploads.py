@@ -403,3 +403,17 @@ def test_a_noisy_png_is_reencoded_quickly_and_losslessly():
     clean = clean_image(data, RULES)
     assert time.perf_counter() - started < 1.5
     assert Image.open(io.BytesIO(clean.data)).tobytes() == img.tobytes()
+
+
+def test_a_baseline_jpeg_in_several_scans_is_held_to_the_budget_like_a_progressive_one():
+    """Issue 11 review: a sequential JPEG whose components come in scans of their own is not decoded smaller by
+    libjpeg (it keeps every coefficient): 9000×9000 of it took 506 MB before it was refused."""
+    import pytest
+
+    from services.accounts import realname
+    from tests.factories import multiscan_jpeg
+
+    data = multiscan_jpeg(6000, 6000)
+    with pytest.raises(uploads.UploadError, match="像素"):
+        uploads.clean_image(data, realname.ID_IMAGE_RULES)
+    assert uploads._one_scan(jpeg(4032, 3024)) and not uploads._one_scan(data)
