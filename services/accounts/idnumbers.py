@@ -12,6 +12,7 @@ Numbers are upper-cased and stripped of spaces before they are checked and store
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,8 +22,8 @@ from services.reference.regions import ID_PROVINCE_CODES
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
-HK_MACAO_RE = re.compile(r"[HM](\d{8}|\d{10})")
-TAIWAN_RE = re.compile(r"\d{8}")
+HK_MACAO_RE = re.compile(r"[HM]([0-9]{8}|[0-9]{10})")  # ASCII digits only (\d takes any script's)
+TAIWAN_RE = re.compile(r"[0-9]{8}")
 PASSPORT_RE = re.compile(r"[A-Z0-9]{5,20}")
 
 FORMAT_HINTS = {
@@ -42,7 +43,9 @@ class IdCheck:
 
 
 def normalize(number: str) -> str:
-    return re.sub(r"\s+", "", number or "").upper()
+    """As stored and looked up: full-width characters as ASCII (NFKC: a Chinese keyboard's １２３Ｘ), no spaces,
+    upper case. The checks then take ASCII digits only, so one number has one spelling."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", number or "")).upper()
 
 
 def check_digit(first17: str) -> str:
@@ -52,7 +55,7 @@ def check_digit(first17: str) -> str:
 def check_mainland(number: str, today: date) -> IdCheck:
     if len(number) != 18:
         return IdCheck(number, f"身份证号码应为18位，您输入了{len(number)}位")
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         return IdCheck(number, "身份证号码前17位应为数字，最后一位为数字或X")
     if number[:2] not in ID_PROVINCE_CODES:
         return IdCheck(number, "身份证号码的地区码不正确")

@@ -111,7 +111,7 @@ def validate_basic(form, account: Account, today: date) -> dict:
         except ValueError:
             form.error("birth_date", "请按“年-月-日”填写出生日期")
             values["birth_date"] = None
-    if not re.fullmatch(r"\d{6}", values["postcode"]):
+    if not re.fullmatch(r"[0-9]{6}", values["postcode"]):
         form.error("postcode", "邮政编码应为6位数字")
     if not values["email"]:
         form.error("email", "请填写电子邮箱")

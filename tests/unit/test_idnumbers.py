@@ -68,3 +68,17 @@ def test_taiwan_pass_is_8_digits():
                                        ("A" * 21, False), ("E12-3456", False)])
 def test_passport_is_5_to_20_letters_and_digits(number, ok):
     assert (check(IdType.PASSPORT, number, TODAY).error is None) is ok
+
+
+def test_full_width_digits_are_the_same_number_and_other_scripts_digits_are_refused():
+    """Issue 11 review: \\d took any script's digits, so one number could be registered again spelt otherwise."""
+    from services.accounts.idnumbers import normalize
+    from services.accounts.sms import phone_error
+
+    number = with_check("11010519900307123")
+    full_width = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    assert normalize(full_width) == number
+    arabic_indic = number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert check(IdType.MAINLAND, normalize(arabic_indic), date(2026, 1, 1)).error
+    assert check(IdType.TAIWAN, "١٢٣٤٥٦٧٨", date(2026, 1, 1)).error
+    assert phone_error("١٣٨٠٠١٣٨٠٠٠") and phone_error("１３８００１３８０００") and not phone_error("13800138000")
