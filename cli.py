@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import secrets
 import sys
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from services.clock import CN
 import db
+import server
 import settings as settings_module
 from services.reference import regions
 from services.accounts import passwords
@@ -133,8 +135,6 @@ def cmd_sweep(settings, args):
 
 
 def cmd_run(settings, args):
-    import uvicorn
-
     from db.reads import Reads
     from services import demo
     from services.clock import now
@@ -156,10 +156,13 @@ def cmd_run(settings, args):
     print(f"演示考生（已审核通过，可网上缴费）: {demo.login_hint()}")
     print(f"开发短信发件箱: {url}/dev/outbox")
     print("=" * 60, flush=True)
-    # The standard asyncio loop: with uvloop, p99 latency of multi-kilobyte pages under load was 5-10x
-    # worse in our measurements (README, Performance).
-    uvicorn.run("app:asgi", factory=True, host=settings.host, port=settings.port, log_level="warning",
-                access_log=False, workers=args.workers, loop="asyncio")
+    server.serve(settings.host, settings.port, args.workers)
+
+
+def cmd_serve(settings, args):
+    """Production: the app on HOST:PORT with --workers processes (migrations are `migrate`'s, run before)."""
+    server.serve(args.host or settings.host, args.port or settings.port, args.workers, log_level=args.log_level,
+                 access_log=args.access_log)
 
 
 def main(argv=None):
@@ -194,12 +197,21 @@ def main(argv=None):
     sub.add_parser("sweep", help="remove crash leftovers from the upload folder: temp files and files no row "
                    "refers to, older than an hour").set_defaults(fn=cmd_sweep)
     run = sub.add_parser("run", help="migrate, seed the demo data and serve")
-    run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     run.set_defaults(fn=cmd_run)
+    sv = sub.add_parser("serve", help="serve the app (production: run `migrate` first)")
+    sv.add_argument("--host")
+    sv.add_argument("--port", type=int)
+    sv.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    sv.add_argument("--log-level", default="info")
+    sv.add_argument("--access-log", action="store_true")
+    sv.set_defaults(fn=cmd_serve)
     args = parser.parse_args(argv)
     settings = settings_module.load()
+    passwords.configure(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib,
+                        parallelism=settings.password_parallelism, at_once=settings.password_hashes_at_once)
     if args.cmd == "run" and settings.production:
-        print("run 命令用于开发演示；生产环境请用 uvicorn --factory app:asgi 启动", file=sys.stderr)
+        print("run 命令用于开发演示；生产环境请先运行 python -m cli migrate，再用 python -m cli serve 启动", file=sys.stderr)
         return 2
     return args.fn(settings, args) or 0
 

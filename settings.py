@@ -19,6 +19,10 @@
 | PAYMENT_KEY       | derived from SECRET_KEY (not production)  | the key that signs the gateway's notifications |
 | ORDER_TIMEOUT_MINUTES | 30                                    | an unpaid order closes after this long (at the latest when 缴费时间 ends) |
 | REFERENCE_MAX_AGE | 5                                         | seconds a process keeps exam reference data (a CLI re-seed shows within it) |
+| PASSWORD_MEMORY_KIB, PASSWORD_TIME_COST, PASSWORD_PARALLELISM | 19456, 2, 1 | argon2id's cost (OWASP's 19 MiB, t=2, p=1) |
+| PASSWORD_HASHES_AT_ONCE | 1                                   | hashes one process computes at a time (the others wait) |
+| ADMISSION_BOUND   | 48                                        | requests in flight per process beyond which a new visitor gets 系统繁忙 (web/admission.py) |
+| ADMISSION_RETRY_SECONDS | 5                                   | the Retry-After of 系统繁忙, after which its page tries again |
 """
 from __future__ import annotations
 
@@ -56,6 +60,12 @@ class Settings:
     payment_key: str = ""
     order_timeout_seconds: int = 1800
     reference_max_age: float = 5.0
+    password_memory_kib: int = 19456
+    password_time_cost: int = 2
+    password_parallelism: int = 1
+    password_hashes_at_once: int = 1
+    admission_bound: int = 48
+    admission_retry_seconds: int = 5
 
     @property
     def production(self) -> bool:
@@ -110,12 +120,20 @@ def load(env: dict | None = None) -> Settings:
                                                 hashlib.sha256(f"payment:{secret_key}".encode()).hexdigest()),
         order_timeout_seconds=int(env.get("ORDER_TIMEOUT_MINUTES", "30")) * 60,
         reference_max_age=float(env.get("REFERENCE_MAX_AGE", "5")),
+        password_memory_kib=int(env.get("PASSWORD_MEMORY_KIB", "19456")),
+        password_time_cost=int(env.get("PASSWORD_TIME_COST", "2")),
+        password_parallelism=int(env.get("PASSWORD_PARALLELISM", "1")),
+        password_hashes_at_once=max(1, int(env.get("PASSWORD_HASHES_AT_ONCE", "1"))),
+        admission_bound=max(1, int(env.get("ADMISSION_BOUND", "48"))),
+        admission_retry_seconds=max(1, int(env.get("ADMISSION_RETRY_SECONDS", "5"))),
     )
     if s.production:
         if s.captcha_fixed:
             raise SettingsError("CAPTCHA_FIXED is for automated tests and is refused in production")
         if not s.payment_key:
             raise SettingsError("PAYMENT_KEY must be set in production")
+        if s.password_memory_kib < 7168 or s.password_time_cost < 1:  # below OWASP's least (7 MiB, t=5)
+            raise SettingsError("PASSWORD_MEMORY_KIB below 7168 is refused in production")
         if "sandbox" in (s.sms_provider, s.wechat_provider, s.alipay_provider, s.payment_provider):
             raise SettingsError("sandbox providers are refused in production; configure real ones")
     return s

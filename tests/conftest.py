@@ -12,6 +12,9 @@ import tempfile
 
 os.environ["APP_ENV"] = "test"
 os.environ.setdefault("CAPTCHA_FIXED", "TEST")
+# Tests register hundreds of accounts: the cheapest argon2id (every hash stores its own parameters).
+FAST_HASHING = {"PASSWORD_TIME_COST": "1", "PASSWORD_MEMORY_KIB": "1024", "PASSWORD_HASHES_AT_ONCE": "4"}
+os.environ.update(FAST_HASHING)
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
@@ -28,7 +31,8 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{_TMP}/test.sql
 
 
 def test_settings(**overrides):
-    env = {"APP_ENV": "test", "DATABASE_URL": DATABASE_URL, "CAPTCHA_FIXED": CAPTCHA, "UPLOAD_DIR": f"{_TMP}/uploads"}
+    env = {"APP_ENV": "test", "DATABASE_URL": DATABASE_URL, "CAPTCHA_FIXED": CAPTCHA, "UPLOAD_DIR": f"{_TMP}/uploads",
+           **FAST_HASHING}
     env.update(overrides)
     return settings_module.load(env)
 

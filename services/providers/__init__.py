@@ -35,6 +35,12 @@ class Providers:
     payments: PaymentProvider
     sandbox: Sandbox | None = None
 
+    async def aclose(self) -> None:
+        """What the providers hold open (HTTP clients), at the app's shutdown."""
+        for provider in (self.sms, self.wechat, self.alipay, self.payments):
+            if hasattr(provider, "aclose"):
+                await provider.aclose()
+
 
 def make_providers(settings, payment_transport: httpx.AsyncBaseTransport | None = None,
                    payment_retry_delays: tuple[float, ...] | None = None) -> Providers:

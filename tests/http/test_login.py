@@ -188,3 +188,18 @@ def ops_now():
     from services.clock import now
 
     return now()
+
+
+async def test_a_password_hashed_at_another_cost_logs_in_and_is_stored_anew(client):
+    """Issue 12: hashes made before the cost changed keep working, and the login replaces them once."""
+    from argon2 import PasswordHasher
+
+    from services.accounts import passwords
+
+    account = await register(client)
+    await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
+    old = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=2).hash(PASSWORD)
+    await Account.filter(id=account.id).update(password_hash=old)
+    assert (await login(client, "13800138000", PASSWORD)).status_code == 303
+    stored = (await Account.get(id=account.id)).password_hash
+    assert stored != old and not passwords.needs_rehash(stored)
