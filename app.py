@@ -17,12 +17,11 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 import db
 import settings as settings_module
 from db.reads import Reads
-from services.accounts import housekeeping
+from services.accounts import housekeeping, passwords
 from services.documents import form_pdf, sweep
 from services.payment import closing
 from services.providers import make_providers
@@ -31,9 +30,11 @@ from services.reference.exams import ReferenceData
 from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
 from views import rarechars as rarechar_views
 from web import errors
+from web.admission import Admission
 from web.limits import BodyLimits
 from web.middleware import PlumbingMiddleware
 from web.render import Renderer, templates_for
+from web.static import StaticFiles
 
 log = logging.getLogger("kjks")
 ROOT = settings_module.ROOT
@@ -41,7 +42,11 @@ ROOT = settings_module.ROOT
 
 def create_app(settings: settings_module.Settings | None = None, *, manage_db: bool = True) -> Starlette:
     settings = settings or settings_module.load()
-    render = Renderer(templates_for(settings, {"rarechar_radicals": rarechars.radicals}), settings)
+    passwords.configure(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib,
+                        parallelism=settings.password_parallelism, at_once=settings.password_hashes_at_once)
+    static = StaticFiles(ROOT / "static")  # from memory, under versioned URLs (web/static.py)
+    render = Renderer(templates_for(settings, {"rarechar_radicals": rarechars.radicals, "static_url": static.url}),
+                      settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -66,6 +71,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         finally:
             for task in tasks:
                 task.cancel()
+            await app.state.providers.aclose()
             await app.state.reference.close()
             app.state.reads.close()
             if manage_db:
@@ -103,22 +109,26 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         *review.routes,
         # Uploaded files, only for whoever may see them (views/files.py; services/documents/access.py)
         Route("/files/{name:stored}", files.serve, name="file"),
-        Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"),
+        Mount("/static", static, name="static"),
     ]
     if not settings.production:
         # The outside providers' sandboxes (their own pages), only outside production (views/dev.py).
         routes.append(Mount("/dev", routes=dev.routes))
 
+    # 系统繁忙 instead of a collapse: how many requests this process is handling, and who waits (web/admission.py).
+    admission = Admission(settings.admission_bound)
     app = Starlette(
         debug=False,
         routes=routes,
         # Every request: its size (web.limits, one limit per route) before its body is read, then CSRF.
         middleware=[Middleware(PlumbingMiddleware, settings=settings, exempt_prefixes=("/pay/notify",),
-                               body_limit=BodyLimits(routes), refuse=errors.refusal)],
+                               body_limit=BodyLimits(routes), refuse=errors.refusal, busy=errors.busy,
+                               admission=admission)],
         exception_handlers={HTTPException: errors.http_error, 500: errors.server_error, **wizard.exception_handlers},
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.admission = admission
     app.state.render = render
     app.state.providers = make_providers(settings)
     return app

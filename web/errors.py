@@ -45,6 +45,26 @@ def refusal(request: Request, status: int, detail: str | None = None, headers: d
                   fragment="errors/card.html", status=status, headers={**_swap(request), **(headers or {})})
 
 
+BUSY_TITLE = "系统繁忙"
+BUSY_RETRY = "当前访问人数较多，您的请求尚未处理。页面将在 {seconds} 秒后自动重试，请勿关闭本页。"
+BUSY_RESEND = "当前访问人数较多，您提交的内容尚未处理，也未保存。请在 {seconds} 秒后返回上一页，重新提交。"
+
+
+def busy(request: Request, seconds: int) -> Response:
+    """系统繁忙 (web.admission): 503 with Retry-After. A page load retries by itself after `seconds` (a meta
+    refresh, with or without JavaScript); a plain form's POST is not repeated by a reload, so its page says to
+    send it again; htmx leaves the page as it is and sends the request again itself (static/js/app.js)."""
+    headers = {"Retry-After": str(seconds), "Cache-Control": "no-store"}
+    if is_fragment_request(request) or request.headers.get("hx-request") == "true":
+        headers.update({"HX-Reswap": "none", "HX-Trigger": '{"kjks:busy": {"seconds": %d}}' % seconds})
+        return PlainTextResponse(BUSY_RETRY.format(seconds=seconds), status_code=503, headers=headers)
+    retry = request.method == "GET"
+    message = (BUSY_RETRY if retry else BUSY_RESEND).format(seconds=seconds)
+    return render(request, "errors/busy.html", {"title": BUSY_TITLE, "message": message, "status": 503,
+                                                 "refresh": seconds if retry else None},
+                  status=503, headers=headers)
+
+
 async def http_error(request: Request, exc: HTTPException):
     """A guard's redirect (303 with a Location), or the page of the refusal."""
     if exc.status_code in (301, 302, 303, 307) and exc.headers and "Location" in exc.headers:

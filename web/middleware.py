@@ -50,14 +50,17 @@ def csrf_token_for(secret: str, sid_hash_: str) -> str:
 
 
 class PlumbingMiddleware:
-    def __init__(self, app, settings, *, body_limit, refuse, exempt_prefixes: tuple[str, ...] = ()):
-        """`body_limit(path)` → web.limits.Limit; `refuse(request, status, detail)` → the refusal's Response."""
+    def __init__(self, app, settings, *, body_limit, refuse, busy, admission, exempt_prefixes: tuple[str, ...] = ()):
+        """`body_limit(path)` → web.limits.Limit; `refuse(request, status, detail)` → the refusal's Response;
+        `admission`: web.admission.Admission; `busy(request, seconds)` → the 系统繁忙 Response."""
         self.app = app
         self.settings = settings
         self.signer = Signer(settings.secret_key, salt="sid")
         self.exempt = exempt_prefixes
         self.body_limit = body_limit
         self.refuse = refuse
+        self.busy = busy
+        self.admission = admission
 
     def _read_cookie(self, headers: dict[bytes, bytes]) -> str | None:
         raw = headers.get(b"cookie", b"").decode("latin-1")
@@ -108,6 +111,20 @@ class PlumbingMiddleware:
             return await self._too_large(scope, limit, refuse, send_with_headers)
         receive = _bounded(receive, limit.body)
 
+        # Who asks, then whether this process can take the request now (web.admission): before the body is read.
+        if not state["new_sid"] and not scope["path"].startswith(NO_SESSION_PREFIXES):
+            state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
+        admission = self.admission
+        if not admission.enter(admission.tier(scope["method"], scope["path"], state["session"])):
+            response = self.busy(Request(scope, receive), self.settings.admission_retry_seconds)
+            return await response(scope, receive, send_with_headers)
+        try:
+            await self._checked(scope, receive, send_with_headers, state, headers, limit, refuse)
+        finally:
+            admission.leave()
+
+    async def _checked(self, scope, receive, send_with_headers, state, headers, limit, refuse):
+        """The CSRF check of a state change, then the app."""
         if scope["method"] in UNSAFE and not scope["path"].startswith(self.exempt):
             expected = csrf_token_for(self.settings.secret_key, state["sid_hash"])
             given = headers.get(b"x-csrf-token", b"").decode("latin-1")
@@ -123,9 +140,6 @@ class PlumbingMiddleware:
                 return await refuse(403, CSRF_REFUSED)
             if body_chunks is not None:
                 receive = _replay(body_chunks)
-
-        if not state["new_sid"] and not scope["path"].startswith(NO_SESSION_PREFIXES):
-            state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
 
         await self.app(scope, receive, send_with_headers)
 

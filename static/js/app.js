@@ -77,6 +77,31 @@
     var bar = document.getElementById("upload-progress");
     if (bar && e.detail.lengthComputable) { bar.hidden = false; bar.value = e.detail.loaded / e.detail.total * 100; }
   });
+  // 系统繁忙 (503, web/admission.py): the page stays as it is, a notice says so, and the same request is sent
+  // again after Retry-After seconds (the server refused it before reading it: nothing was done twice).
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (!xhr || xhr.status !== 503) return;
+    e.detail.shouldSwap = false;
+    var seconds = parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5;
+    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    var cause = e.detail.requestConfig && e.detail.requestConfig.triggeringEvent;
+    var notice = document.getElementById("busy-notice");
+    var left = seconds;
+    var tick = function () {
+      if (notice) { notice.hidden = false; notice.textContent = "系统繁忙：当前访问人数较多，您的操作尚未处理，将在 " + left + " 秒后自动重试。"; }
+      if (left <= 0) {
+        if (notice) notice.hidden = true;
+        if (!elt || !document.body.contains(elt)) return;
+        if (elt.tagName === "FORM" && elt.requestSubmit) elt.requestSubmit();
+        else if (cause) elt.dispatchEvent(new Event(cause.type, { bubbles: true, cancelable: true }));
+        return;
+      }
+      left -= 1;
+      setTimeout(tick, 1000);
+    };
+    tick();
+  });
   document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); syncAgree(document); });
   document.addEventListener("htmx:afterSwap", function (e) { startCountdowns(document); syncAgree(document); focusSummary(e.detail.target); });
 })();

@@ -1,0 +1,80 @@
+"""系统繁忙 instead of a collapse (issue 12): past its bound of requests in flight a process turns new visitors
+away at once with a Chinese 503 page that retries by itself; candidates inside, and what finishes a
+registration, are refused last; static files, /healthz and the gateway's notification never."""
+import asyncio
+import dataclasses
+
+import httpx
+import pytest
+
+from tests.factories import candidate, csrf_of
+
+
+@pytest.fixture
+async def app(clean_db, settings):
+    from app import create_app
+
+    app = create_app(dataclasses.replace(settings, admission_bound=4, admission_retry_seconds=7), manage_db=False)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        yield c
+
+
+def load(app, n: int):
+    """As if `n` requests were being handled by this process."""
+    app.state.admission.in_flight = n
+
+
+async def test_past_the_bound_a_new_visitor_gets_the_busy_page_that_retries_itself(app, client):
+    load(app, 4)
+    r = await client.get("/register")
+    assert r.status_code == 503 and r.headers["retry-after"] == "7"
+    assert "系统繁忙" in r.text and "7 秒后自动重试" in r.text
+    assert '<meta http-equiv="refresh" content="7">' in r.text
+    assert app.state.admission.in_flight == 4 and app.state.admission.refused["new"] == 1  # refused: not counted
+    load(app, 3)
+    assert (await client.get("/register")).status_code == 200
+    assert app.state.admission.in_flight == 3  # counted while handled, then out again
+
+
+async def test_a_refused_form_is_neither_read_nor_repeated_by_a_reload(app, client):
+    token_ = await csrf_of(client, "/login")
+    load(app, 4)
+    r = await client.post("/login", data={"csrf_token": token_, "login": "13800138000", "password": "x"})
+    assert r.status_code == 503 and "尚未处理，也未保存" in r.text and "http-equiv" not in r.text
+
+
+async def test_htmx_keeps_the_page_and_is_told_when_to_send_again(app, client):
+    load(app, 4)
+    r = await client.get("/register", headers={"HX-Request": "true"})
+    assert r.status_code == 503 and r.headers["hx-reswap"] == "none"
+    assert r.headers["hx-trigger"] == '{"kjks:busy": {"seconds": 7}}' and "7 秒后自动重试" in r.text
+
+
+async def test_candidates_inside_and_finishing_work_are_refused_last(app, client):
+    await candidate(client)  # logged in: the journey began with 注册
+    load(app, 4)
+    assert (await client.get("/")).status_code == 200  # in a journey: admitted up to 2 × the bound
+    load(app, 8)
+    assert (await client.get("/")).status_code == 503
+    # 报名表打印 finishes a registration: admitted up to 4 × (this application is not the candidate's: 404)
+    assert (await client.get("/apply/999/form.pdf")).status_code == 404
+    load(app, 16)
+    assert (await client.get("/apply/999/form.pdf")).status_code == 503
+    for path in ("/healthz", "/static/css/app.css"):
+        assert (await client.get(path)).status_code == 200
+    r = await client.post("/pay/notify", data={"out_trade_no": "x"})
+    assert r.status_code == 200 and r.text == "fail"  # read (and refused for its signature), never 503
+
+
+async def test_requests_at_once_beyond_the_bound_are_refused_and_the_count_comes_back(app, client):
+    answers = await asyncio.gather(*(client.get("/captcha.png") for _ in range(30)))  # drawn in a thread
+    statuses = [r.status_code for r in answers]
+    assert statuses.count(200) >= 4 and 503 in statuses and set(statuses) <= {200, 503}
+    assert all("系统繁忙" in r.text for r in answers if r.status_code == 503)
+    assert app.state.admission.in_flight == 0
