@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api.migrate import migrate as _migrate
 
 MODEL_MODULES = ["models.accounts", "models.applications", "models.exams", "models.payments", "models.profiles",
@@ -24,9 +25,18 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def connection(database_url: str):
+    """The connection's configuration: on SQLite, Tortoise's client with its reads outside a transaction answered
+    in the event loop's thread (db/sqlite_engine.py)."""
+    url = normalize_url(database_url)
+    if not url.startswith("sqlite://"):
+        return url
+    return {**expand_db_url(url), "engine": "db.sqlite_engine"}
+
+
 def config(database_url: str) -> dict:
     return {
-        "connections": {"default": normalize_url(database_url)},
+        "connections": {"default": connection(database_url)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

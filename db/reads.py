@@ -97,8 +97,12 @@ class Reads:
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query on the ORM's connection (the one writes use)."""
+        conn = connections.get("default")
+        # On SQLite a SELECT outside a transaction is answered by a read-only connection (db/sqlite_engine.py):
+        # a PRAGMA goes to the connection writes use.
+        sql = "PRAGMA schema_version" if conn.capabilities.dialect == "sqlite" else "SELECT 1 AS one"
         try:
-            await connections.get("default").execute_query_dict("SELECT 1 AS one")
+            await conn.execute_query_dict(sql)
         except Exception:  # any failure is an answer here: the database is not serving
             return False
         return True

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import logging
 
+import anyio.to_thread
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 
 from services.documents import access
 from web.sessions import current_session
 
 log = logging.getLogger("kjks")
+SMALL = 512 * 1024  # bytes: photos and ID images are read whole
 
 
 async def serve(request: Request):
@@ -21,4 +24,10 @@ async def serve(request: Request):
     stored = access.stored_file(request.app.state.settings.upload_dir, name)
     if stored is None:
         raise HTTPException(404)
+    if stored.size <= SMALL:  # a photo: one read in a worker thread, not FileResponse's stat, open and reads
+        try:
+            body = await anyio.to_thread.run_sync(stored.path.read_bytes)
+        except FileNotFoundError:  # deleted since (a photo replaced meanwhile)
+            raise HTTPException(404) from None
+        return Response(body, media_type=stored.media_type, headers=stored.headers)
     return FileResponse(stored.path, media_type=stored.media_type, headers=stored.headers)

@@ -1,13 +1,13 @@
 """实名认证: the window (an htmx modal, or a full page without JavaScript) with 支付宝实名认证 and 线上实名认证."""
 from __future__ import annotations
 
-import segno
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
 from services import clock
 from services.accounts import realname
+from services.documents import qr
 from services.reference import regions
 from services.reference.regions import PROVINCES
 from web.forms import Form, posted
@@ -55,7 +55,7 @@ async def alipay_status(request: Request):
         return redirect(request, "/profile?verified=1")
     url = request.app.state.providers.alipay.certify_url(attempt.certify_id)
     ctx = {"attempt": attempt, "status": status, "qr_url": url,
-           "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2) if not is_fragment_request(request) else None}
+           "qr": qr.svg_data_uri(url) if not is_fragment_request(request) else None}
     return render(request, "realname/alipay.html", ctx, fragment="alipay_status.html")
 
 

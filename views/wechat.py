@@ -2,7 +2,6 @@
 The state machine is services/accounts/wechat.py."""
 from __future__ import annotations
 
-import segno
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
@@ -10,6 +9,7 @@ from starlette.routing import Route
 from models.accounts import Account
 from services import clock
 from services.accounts import captcha, idnumbers, login as ops, wechat
+from services.documents import qr as qr_code
 from web.forms import client_ip, column, posted
 from web.render import redirect, render
 from web.sessions import log_in, login_required
@@ -18,7 +18,7 @@ from web.sessions import log_in, login_required
 async def start(request: Request):
     row = await wechat.start(request.state.sid_hash, clock.now())
     url = request.app.state.providers.wechat.authorize_url(row.state)
-    qr = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+    qr = qr_code.svg_data_uri(url)
     return render(request, "accounts/wechat.html", {"login": row, "qr": qr, "qr_url": url, "status": "pending"})
 
 

@@ -137,29 +137,37 @@ async def authenticate(model, who: Who, password: str, ip: str, now):
             return None, LOCKED
         return None, BAD_LOGIN
     await LoginLock.filter(key=key).delete()  # a right password clears the failures
+    if passwords.needs_rehash(who.found.password_hash):  # made at another cost: stored anew, once
+        await model.filter(id=who.found.id, password_hash=who.found.password_hash).update(
+            password_hash=await passwords.hash_password(password))
     return who.found, None
 
 
 async def _take_attempt(key: str, now) -> int | None:
     """Take one of the LOCK_AFTER attempts of a login name: the attempt's number (1 = the first of the count), or
     None when the name is locked or its attempts are taken (by requests at the same moment). A count with no
-    attempt for FORGET_AFTER, or whose lock is over, starts again at one."""
+    attempt for FORGET_AFTER, or whose lock is over, starts again at one. The row is read first (cheap) to
+    choose the one write, which is conditional: of requests at once, no more than the count get an attempt."""
     for _ in range(3):
+        row = await LoginLock.get_or_none(key=key)
+        if row is None:  # a name's first attempt (the usual case)
+            try:
+                await LoginLock.create(key=key, failures=1, failed_at=now)
+                return 1
+            except IntegrityError:  # the first attempts of a name at once: the other one created the row
+                continue
+        if row.failed_at < now - FORGET_AFTER or (row.locked_until is not None and row.locked_until <= now):
+            over = Q(failed_at__lt=now - FORGET_AFTER) | Q(locked_until__lte=now)
+            if await LoginLock.filter(over, key=key).update(failures=1, failed_at=now, locked_until=None):
+                return 1
+            continue
+        if row.locked_until is not None or row.failures >= LOCK_AFTER:
+            return None  # locked, or every attempt of the count is being checked
         live = Q(failed_at__gte=now - FORGET_AFTER) & Q(locked_until__isnull=True)
         if await LoginLock.filter(live, key=key, failures__lt=LOCK_AFTER).update(failures=F("failures") + 1,
                                                                                  failed_at=now):
             row = await LoginLock.get_or_none(key=key)
             return row.failures if row else 1
-        over = Q(failed_at__lt=now - FORGET_AFTER) | Q(locked_until__lte=now)
-        if await LoginLock.filter(over, key=key).update(failures=1, failed_at=now, locked_until=None):
-            return 1
-        if await LoginLock.exists(key=key):
-            return None  # locked, or every attempt of the count is being checked
-        try:
-            await LoginLock.create(key=key, failures=1, failed_at=now)
-            return 1
-        except IntegrityError:  # the first attempts of a name at once: the other one created the row
-            continue
     return None
 
 

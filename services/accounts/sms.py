@@ -90,13 +90,10 @@ def _hash(secret: str, phone: str, code: str) -> str:
 
 async def take_window(key: str, limit: int, window: timedelta, now) -> bool:
     """Take one of `limit` places in the current window of `key` (RateWindow), shared by every process: a new
-    window starts when the last one is over. False when the window is full. Conditional updates decide, so
-    requests at once never take more than `limit`."""
+    window starts when the last one is over. False when the window is full. The row is read first (a read is
+    cheap, db/sqlite_engine.py) to choose the one write; that write is conditional, so requests at once never
+    take more than `limit`, and one that loses a race looks again."""
     for _ in range(3):
-        if await RateWindow.filter(key=key, until__gt=now, count__lt=limit).update(count=F("count") + 1):
-            return True
-        if await RateWindow.filter(key=key, until__lte=now).update(count=1, until=now + window):
-            return True
         row = await RateWindow.get_or_none(key=key)
         if row is None:
             try:
@@ -104,29 +101,37 @@ async def take_window(key: str, limit: int, window: timedelta, now) -> bool:
                 return True
             except IntegrityError:  # the first request of this key at once: the other one created it
                 continue
-        if row.until > now and row.count >= limit:
-            return False
-        # Another request started a new window between the updates above: look again.
+        if row.until > now:
+            if row.count >= limit:
+                return False
+            if await RateWindow.filter(key=key, until__gt=now, count__lt=limit).update(count=F("count") + 1):
+                return True
+        elif await RateWindow.filter(key=key, until__lte=now).update(count=1, until=now + window):
+            return True
+        # Another request took the last place or started a new window meanwhile: look again.
     return False
 
 
 async def _claim_send_slot(phone: str, now) -> tuple[str | None, int]:
     """Take the phone's send slot: none in the last RESEND_AFTER and fewer than PER_PHONE_DAY sends this China
-    day. Returns (None, 0) when taken, else (the message, the seconds to wait). One conditional update (or the
-    primary key on insert) decides, so two concurrent sends cannot both pass."""
+    day. Returns (None, 0) when taken, else (the message, the seconds to wait). The row is read first to choose
+    the write; one conditional update (or the primary key on insert) decides, so two concurrent sends cannot
+    both pass."""
     day = clock.china_date(now)
-    # A new China day: the count starts again (a conditional update, done once whoever runs it).
-    await SmsThrottle.filter(Q(day__isnull=True) | Q(day__lt=day), phone=phone).update(day=day, sent_today=0)
-    if await SmsThrottle.filter(phone=phone, last_sent_at__lte=now - RESEND_AFTER, sent_today__lt=PER_PHONE_DAY
-                                ).update(last_sent_at=now, sent_today=F("sent_today") + 1):
-        return None, 0
     row = await SmsThrottle.get_or_none(phone=phone)
-    if row is None:
+    if row is None:  # the phone's first code (the usual case)
         try:
             await SmsThrottle.create(phone=phone, last_sent_at=now, day=day, sent_today=1)
             return None, 0
         except IntegrityError:
             row = await SmsThrottle.get(phone=phone)
+    if row.day is None or row.day < day:
+        # A new China day: the count starts again (a conditional update, done once whoever runs it).
+        await SmsThrottle.filter(Q(day__isnull=True) | Q(day__lt=day), phone=phone).update(day=day, sent_today=0)
+    if await SmsThrottle.filter(phone=phone, last_sent_at__lte=now - RESEND_AFTER, sent_today__lt=PER_PHONE_DAY
+                                ).update(last_sent_at=now, sent_today=F("sent_today") + 1):
+        return None, 0
+    row = await SmsThrottle.get(phone=phone)
     if row.sent_today >= PER_PHONE_DAY:
         return DAY_LIMITED, 0
     wait = max(1, int((row.last_sent_at + RESEND_AFTER - now).total_seconds() + 0.999))

@@ -14,7 +14,6 @@ from datetime import datetime
 from itertools import groupby
 
 import anyio.to_thread
-import segno
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
@@ -26,7 +25,7 @@ from models.accounts import IdType
 from models.applications import Application, Status
 from models.snapshot import Personal, Snapshot
 from services import clock
-from services.documents import uploads
+from services.documents import qr, uploads
 from services.payment.orders import shown_order
 from services.reference import rarechars, regions
 from services.reference.regions import PROVINCES
@@ -201,7 +200,7 @@ def _photo(c: canvas.Canvas, x: float, top: float, w: float, h: float, photo: by
 
 def _qr(c: canvas.Canvas, x: float, y: float, size: float, url: str) -> None:
     """The QR code as vector squares, one rectangle per run of dark modules in a row."""
-    matrix = segno.make(url, error="m").matrix
+    matrix = qr.matrix(url)
     module = size / len(matrix)
     path = c.beginPath()
     for r, line in enumerate(matrix):

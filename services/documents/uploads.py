@@ -157,13 +157,14 @@ def clean_image(data: bytes, rules: ImageRules) -> CleanImage:
         rgba = img.convert("RGBA")
         img = Image.new("RGB", rgba.size, "white")
         img.paste(rgba, mask=rgba.getchannel("A"))
-    else:
+    elif img.mode != "RGB":  # an RGB image is encoded as decoded (a copy of 1600×1200 costs 6 ms)
         img = img.convert("RGB")
     # The encoders fall back to im.info for the ICC profile, transparency and JPEG comment.
     img.info = {}
     out = io.BytesIO()
     if fmt == "JPEG":
-        img.save(out, "JPEG", quality=90, optimize=True)
+        # Without optimize (a second pass for the Huffman tables): 8 → 5 ms for 1600×1200, files ~5% larger.
+        img.save(out, "JPEG", quality=90)
     else:
         img.save(out, "PNG", compress_type=zlib.Z_RLE)  # see the module docstring
     return CleanImage(out.getvalue(), fmt, img.width, img.height)

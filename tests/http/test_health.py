@@ -22,11 +22,13 @@ async def test_healthz_says_the_database_answers_and_nothing_else(client):
 
 
 async def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    from tortoise import connections
+
     class Down:
+        capabilities = connections.get("default").capabilities
+
         async def execute_query_dict(self, *args, **kwargs):
             raise ConnectionRefusedError("connection refused")  # what the driver raises with the server gone
-
-    from tortoise import connections
 
     monkeypatch.setattr(connections, "get", lambda alias: Down())
     r = await client.get("/healthz")
