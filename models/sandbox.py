@@ -5,7 +5,7 @@ from tortoise.models import Model
 
 class SmsOutbox(Model):
     id = fields.IntField(primary_key=True)
-    phone = fields.CharField(max_length=11)
+    phone = fields.CharField(max_length=11, db_index=True)  # /dev/outbox?phone=: one phone's messages
     code = fields.CharField(max_length=6)
     text = fields.CharField(max_length=255)
     sent_at = fields.DatetimeField()

@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from services.accounts import wechat
+from services.accounts import sms, wechat
 from services.accounts.names import mask_id_number
 from services.clock import now
 from services.registration.fees import yuan
@@ -24,7 +24,9 @@ def _sandbox(request: Request, kind: str):
 
 
 async def outbox(request: Request):
-    messages = await _sandbox(request, "sms").outbox(limit=100)
+    """The sandbox's SMS outbox, newest first; ?phone= shows one phone's messages (what that phone received)."""
+    phone = Form(request.query_params).get("phone")
+    messages = await _sandbox(request, "sms").outbox(limit=100, phone=phone if sms.PHONE_RE.fullmatch(phone) else None)
     return render(request, "dev/outbox.html", {"messages": messages})
 
 

@@ -27,9 +27,10 @@ class SandboxSms:
         text = f"【会计资格考试报名】您的验证码为{code}，3分钟内有效。如非本人操作，请忽略本短信。"
         await SmsOutbox.create(phone=phone, code=code, text=text, sent_at=now)
 
-    async def outbox(self, limit: int = 100) -> list[SmsOutbox]:
-        """The messages "sent", newest first (the /dev/outbox page)."""
-        return await SmsOutbox.all().order_by("-sent_at", "-id").limit(limit)
+    async def outbox(self, limit: int = 100, phone: str | None = None) -> list[SmsOutbox]:
+        """The messages "sent", newest first (the /dev/outbox page), all or one phone's."""
+        rows = SmsOutbox.filter(phone=phone) if phone else SmsOutbox.all()
+        return await rows.order_by("-sent_at", "-id").limit(limit)
 
 
 def make_sms_provider(settings) -> SmsProvider:
