@@ -25,9 +25,11 @@ from urllib.parse import parse_qs
 
 from itsdangerous import BadSignature, Signer
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
 
 from services.accounts.sessions import sid_hash
+from web import forms
 from web import sessions
 
 log = logging.getLogger("kjks")
@@ -76,6 +78,11 @@ class PlumbingMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if scope["method"] == "HEAD":
+            # A HEAD is a GET without its body (RFC 9110): the app sees a GET, so no view can take it for a POST
+            # ("not GET" branches), and the body it answers is not sent. Before, a HEAD with a body ran the POST
+            # branch of 提交 or 重新报名 without any CSRF check.
+            scope, send = {**scope, "method": "GET"}, _without_body(send)
         headers = dict(scope["headers"])
         sid = self._read_cookie(headers)
         state = scope.setdefault("state", {})
@@ -132,9 +139,15 @@ class PlumbingMiddleware:
             if not given:
                 try:
                     body_chunks = await _read_body(receive)
+                    given = await _csrf_from_body(scope, b"".join(body_chunks))
                 except BodyTooLarge:
                     return await self._too_large(scope, limit, refuse, send_with_headers)
-                given = await _csrf_from_body(scope, b"".join(body_chunks))
+                except ClientDisconnect:  # gone before the end of its body: nothing to answer, nothing done
+                    log.info("client gone while sending %s %s rid=%s", scope["method"], scope["path"],
+                             state["request_id"])
+                    return
+                except FormRefused as e:
+                    return await refuse(e.status, e.message)
             if state["new_sid"] or not hmac.compare_digest(given.encode("latin-1", "replace"), expected.encode()):
                 log.warning("csrf refused %s %s rid=%s", scope["method"], scope["path"], state["request_id"])
                 return await refuse(403, CSRF_REFUSED)
@@ -174,6 +187,18 @@ def _bounded(receive, limit: int):
     return bounded
 
 
+def _without_body(send):
+    """`send` for a HEAD answered as its GET: the headers (Content-Length included) go out, the body does not."""
+    async def send_head(message):
+        if message["type"] == "http.response.body":
+            if message.get("more_body"):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return send_head
+
+
 def _cookie(value: str, settings) -> str:
     parts = [f"{COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
     if settings.cookie_secure:
@@ -182,10 +207,13 @@ def _cookie(value: str, settings) -> str:
 
 
 async def _read_body(receive) -> list[bytes]:
-    """The whole body (bounded by the wrapped `receive`: BodyTooLarge past the route's limit)."""
+    """The whole body (bounded by the wrapped `receive`: BodyTooLarge past the route's limit; ClientDisconnect
+    when the client goes away before the end)."""
     chunks = []
     while True:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
@@ -216,13 +244,29 @@ async def _csrf_from_body(scope, body: bytes) -> str:
     if ctype.startswith("multipart/form-data"):
         request = Request(dict(scope), _replay([body]))
         try:
-            form = await request.form()
-            values = form.getlist("csrf_token")
-            await form.close()
-            return values[0] if len(values) == 1 and isinstance(values[0], str) else ""
-        except Exception:
-            return ""
+            # The limits of the form's own reading (web.forms.posted), and its answer when they are passed: a
+            # form of 1000 fields is "too many fields", not an expired page.
+            form = await request.form(max_files=forms.MAX_FILES, max_fields=forms.MAX_FIELDS,
+                                      max_part_size=forms.FIELD_BYTES)
+        except (MultiPartException, HTTPException) as exc:  # Starlette turns the first into the second
+            if isinstance(exc, HTTPException) and exc.status_code != 400:
+                raise  # the body limit's 413 (BodyTooLarge)
+            said = getattr(exc, "message", None) or str(getattr(exc, "detail", ""))
+            raise FormRefused(413 if "exceeded maximum size" in said else 400,
+                              forms.FIELD_TOO_LARGE if "exceeded maximum size" in said else
+                              forms.TOO_MANY if said.startswith("Too many") else forms.MALFORMED) from None
+        values = form.getlist("csrf_token")
+        await form.close()
+        return values[0] if len(values) == 1 and isinstance(values[0], str) else ""
     return ""
+
+
+class FormRefused(Exception):
+    """A form whose CSRF token cannot be read: the refusal web.forms.posted gives the same form."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 async def _plain(send, status: int, text: str) -> None:

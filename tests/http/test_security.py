@@ -144,3 +144,24 @@ async def test_rare_character_search_by_strokes_and_radical(client):
     assert f'data-char="{target.char}"' in r.text
     empty = await client.get("/rarechars?strokes=abc", headers={"HX-Request": "true"})
     assert empty.status_code == 200 and "输入拼音" in empty.text
+
+
+async def test_a_head_request_is_a_get_and_never_runs_a_post_branch(client, demo):
+    """Issue 11 (hostile probe): views take "not GET" for POST, and HEAD skipped the CSRF check, so HEAD with a
+    body submitted or withdrew an application and saved 信息采集 without any token. A HEAD is now answered as
+    its GET, without the body."""
+    from models.applications import Application
+    from models.profiles import Profile
+    from tests.factories import at_step
+
+    _, app_id, _ = await at_step(client)  # at 证明材料上传, the candidate logged in
+    for path in (f"/apply/{app_id}/materials", f"/apply/{app_id}/confirm", f"/apply/{app_id}/restart"):
+        r = await client.request("HEAD", path, content=b"commitment=1", headers={
+            "Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code in (200, 303) and r.content == b""
+    assert (await Application.get(id=app_id)).status == "draft"
+    r = await client.request("HEAD", "/profile/degree", content="degree=博士&degree_org=HEAD&degree_date=2016-07-01".encode(),
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.content == b"" and not await Profile.filter(degree_org="HEAD").exists()
+    page = await client.request("HEAD", "/exams")
+    assert page.status_code == 200 and page.content == b"" and int(page.headers["content-length"]) > 1000
