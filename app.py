@@ -16,12 +16,13 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount, Route
 
 import db
 import settings as settings_module
 from db.reads import Reads
-from services.accounts import housekeeping, passwords
+from services.accounts import housekeeping, login, passwords
 from services.documents import form_pdf, sweep
 from services.payment import closing
 from services.providers import make_providers
@@ -44,6 +45,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     settings = settings or settings_module.load()
     passwords.configure(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib,
                         parallelism=settings.password_parallelism, at_once=settings.password_hashes_at_once)
+    login.configure(failure_seconds=settings.login_failure_seconds)
     static = StaticFiles(ROOT / "static")  # from memory, under versioned URLs (web/static.py)
     render = Renderer(templates_for(settings, {"rarechar_radicals": rarechars.radicals, "static_url": static.url}),
                       settings)
@@ -124,7 +126,8 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         middleware=[Middleware(PlumbingMiddleware, settings=settings, exempt_prefixes=("/pay/notify",),
                                body_limit=BodyLimits(routes), refuse=errors.refusal, busy=errors.busy,
                                admission=admission)],
-        exception_handlers={HTTPException: errors.http_error, 500: errors.server_error, **wizard.exception_handlers},
+        exception_handlers={HTTPException: errors.http_error, ClientDisconnect: errors.client_gone,
+                            500: errors.server_error, **wizard.exception_handlers},
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -72,6 +72,14 @@ async def http_error(request: Request, exc: HTTPException):
     return refusal(request, exc.status_code, exc.detail, exc.headers)
 
 
+async def client_gone(request: Request, exc: Exception):
+    """The client went away while sending its body (a phone losing its network during an upload): nothing to
+    answer, and not the server's error. Nothing was changed: no view reads a half-sent form."""
+    log.info("client gone while sending %s %s rid=%s", request.method, request.url.path,
+             request.scope.get("state", {}).get("request_id", "-"))
+    return PlainTextResponse("", status_code=400)
+
+
 async def server_error(request: Request, exc: Exception):
     rid = request.scope.get("state", {}).get("request_id", "-")
     log.exception("server error rid=%s %s %s", rid, request.method, request.url.path)

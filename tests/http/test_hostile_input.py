@@ -3,6 +3,7 @@ values (never a 500), the framework's refusals as Chinese pages, the size limit 
 only to this site, and only 通过 / 不通过 decide."""
 import re
 
+import httpx
 import pytest
 
 from models.applications import Application
@@ -345,3 +346,49 @@ async def test_no_route_answers_a_hostile_value_with_a_500_or_without_chinese(ap
                                                     and r.text != "fail"):
                             bad.append((method, url[:80], repr(value), r.status_code, r.text[:80]))
     assert not bad, bad
+
+
+async def test_a_client_gone_in_the_middle_of_its_body_is_not_a_server_error(app, caplog):
+    """Issue 11 (hostile probe): a phone losing its network during an upload was logged as a server error (and
+    uvicorn's "Exception in ASGI application"). Both ways of sending the token are tried."""
+    import logging
+
+    from tests.factories import csrf_of
+
+    async def call(headers: list, first_chunk: bytes):
+        messages = iter([{"type": "http.request", "body": first_chunk, "more_body": True},
+                         {"type": "http.disconnect"}])
+        sent = []
+
+        async def receive():
+            return next(messages, {"type": "http.disconnect"})
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/login", "raw_path": b"/login", "query_string": b"",
+                 "root_path": "", "client": ("203.0.113.5", 5000), "server": ("testserver", 80),
+                 "headers": [(b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded"),
+                             (b"content-length", b"100"), *headers]}
+        await app(scope, receive, send)
+        return sent
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        token = await csrf_of(c, "/login")
+        cookie = c.cookies["sid"]
+    with caplog.at_level(logging.INFO, logger="kjks"):
+        await call([(b"x-csrf-token", token.encode()), (b"cookie", f"sid={cookie}".encode())], b"login=1")
+        await call([(b"cookie", f"sid={cookie}".encode())], b"csrf_token=" + token.encode())
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert sum("client gone" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_a_form_of_too_many_fields_with_its_token_inside_is_told_so(client):
+    """Issue 11 (hostile probe): the CSRF check read such a form with Starlette's own limits, swallowed the
+    refusal and answered "页面已过期" (403); it is the form reader's 400 now."""
+    await candidate(client)
+    token_ = await token(client)
+    fields = {"csrf_token": token_, **{f"x{i}": "1" for i in range(1000)}}
+    r = await client.post("/profile/basic", data=fields, files={"photo": ("me.jpg", b"\xff\xd8\xff", "image/jpeg")})
+    chinese_page(r, 400, "提交的项目过多")
