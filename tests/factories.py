@@ -417,7 +417,8 @@ images = SimpleNamespace(jpeg=jpeg, png=png, gif=gif, bomb=bomb, photo=photo, pn
 async def approved_with_order(account=None, minutes_left=30) -> tuple[Application, Order]:
     """An approved application (make_app) with its open order, as 生成订单 leaves it."""
     app = await make_app(status="approved", account=account)
-    order = await Order.create(number=f"20270101-11-{secrets.token_hex(4).upper()}", application=app,
+    order = await Order.create(number="20270101-11-" + "".join(secrets.choice("23456789ABCDEFGH") for _ in range(8)),
+                               application=app,
                                open_key=app.id, amount_fen=5600, created_at=now(),
                                expires_at=now() + timedelta(minutes=minutes_left))
     return app, order
@@ -526,3 +527,20 @@ def multiscan_jpeg(width: int, height: int) -> bytes:
     for component in (1, 2, 3):
         out += seg(0xDA, bytes([1, component, 0x00, 0, 63, 0])) + scan
     return out + b"\xff\xd9"
+
+
+def pdf_of_objects(*bodies: bytes) -> bytes:
+    """A PDF of these objects (1 0 obj, 2 0 obj...) with a correct xref table."""
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(bodies, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
+
+
+def slow_pdf() -> bytes:
+    """The hostile probe's slowest: a page dictionary holding a 10 MB hex string (pypdf took 7.8 s to check it)."""
+    return pdf_of_objects(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                          b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /S <" + b"41" * 5_000_000 + b"> >>")

@@ -46,7 +46,7 @@ SHAPES: dict[str, str] = {
     # secrets.token_urlsafe(24); Alipay's own certify ids are 32 characters as well.
     "token": r"[A-Za-z0-9_-]{32}",
     # 订单号码, services.payment.orders.order_number: 20271130-11-7F3K9Q2M
-    "order": rf"[0-9]{{8}}-[0-9]{{2}}-{_chars(orders.NUMBER_ALPHABET)}{{8}}",
+    "order": orders.NUMBER_SHAPE.pattern,
     "province": r"[0-9]{2}",  # a province code (services.reference.regions.PROVINCES)
     # the 报名表's verification code (services.documents.form_pdf.new_code)
     "verify_code": f"{_chars(form_pdf.CODE_ALPHABET)}{{{form_pdf.CODE_LENGTH}}}",

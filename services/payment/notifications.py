@@ -8,7 +8,7 @@ repeated notification changes nothing; it takes the application's lock before th
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
 
@@ -16,7 +16,7 @@ from db import transactions
 from models.applications import Application, Status
 from models.payments import Order, OrderStatus, PaymentNotification
 from models.reviews import ReviewLog
-from services.payment.orders import close
+from services.payment.orders import close, is_number
 from services.providers.payment import PaymentProvider, TradeState
 
 log = logging.getLogger("kjks.payment")
@@ -53,12 +53,20 @@ async def settle(order: Order, trade_no: str, paid_at: datetime, now: datetime) 
     return "late_paid", "订单已关闭后支付"
 
 
-def _parse_paid_at(value: str) -> datetime | None:
+EARLIEST = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+
+def _parse_paid_at(value: str, now: datetime) -> datetime | None:
+    """The payment's time: with its zone, in UTC, and one a payment can have (from 2020 to a day from now).
+    A signed 0001-01-01T00:00:00+14:00 once became paid_at and made every page that shows it a 500."""
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            return None
+        parsed = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else None
+    return parsed if EARLIEST <= parsed <= now + timedelta(days=1) else None
 
 
 async def _reject(fields: dict, body: str, now: datetime, detail: str, order: Order | None = None) -> bool:
@@ -81,12 +89,12 @@ async def receive_notification(fields: dict[str, str], body: str, provider: Paym
         return False
     if fields["merchant_id"] != provider.merchant_id:
         return await _reject(fields, body, now, f"商户号不符：{fields['merchant_id']}")
-    order = await Order.get_or_none(number=fields["out_trade_no"])
+    order = await Order.get_or_none(number=fields["out_trade_no"]) if is_number(fields["out_trade_no"]) else None
     if order is None:
         return await _reject(fields, body, now, "订单不存在")
     if fields["amount_fen"] != str(order.amount_fen):
         return await _reject(fields, body, now, f"金额不符：订单{order.amount_fen}分", order)
-    paid_at = _parse_paid_at(fields["paid_at"])
+    paid_at = _parse_paid_at(fields["paid_at"], now)
     if fields["status"] != "paid" or paid_at is None or not 0 < len(fields["trade_no"]) <= 64:
         return await _reject(fields, body, now, "状态、交易号或支付时间无效", order)
     outcome, detail = await settle(order, fields["trade_no"], paid_at, now)

@@ -7,6 +7,7 @@ close job is services.payment.closing.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,14 @@ def order_number(now: datetime, province_code: str) -> str:
     """订单号码: China date, province code and a random part, e.g. 20271130-11-7F3K9Q2M."""
     random_part = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
     return f"{clock.local(now, '%Y%m%d')}-{province_code}-{random_part}"
+
+
+NUMBER_SHAPE = re.compile(rf"[0-9]{{8}}-[0-9]{{2}}-[{NUMBER_ALPHABET}]{{8}}")
+
+
+def is_number(value) -> bool:
+    """Whether `value` has the shape order_number gives (the only ones any row has)."""
+    return isinstance(value, str) and NUMBER_SHAPE.fullmatch(value) is not None
 
 
 def expires_at(created: datetime, timeout_seconds: int, pay_end: datetime) -> datetime:

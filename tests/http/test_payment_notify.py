@@ -156,3 +156,22 @@ async def test_twenty_simultaneous_duplicate_notifications_make_one_payment(clie
     outcomes = [n.outcome for n in await PaymentNotification.all()]
     assert outcomes.count("paid") == 1 and outcomes.count("duplicate") == 19
     assert (await Application.get(id=order.application_id)).status == "paid"
+
+
+@pytest.mark.parametrize("paid_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
+                                     "2019-12-31T23:59:59+00:00", "2027-01-01T09:00:00"])
+async def test_a_signed_payment_time_no_payment_can_have_is_refused(client, order, settings, paid_at):
+    """Issue 11 (hostile probe): a signed paid_at of year 1 was applied on SQLite, and every page showing it answered
+    500 from then on (the date out of range); PostgreSQL refused to store it with a 500."""
+    r = await notify(client, signed(settings, order, paid_at=paid_at))
+    assert r.status_code == 200 and r.text == "fail"
+    await assert_unchanged(order)
+    assert (await PaymentNotification.get(order_id=order.id)).detail == "状态、交易号或支付时间无效"
+    assert (await client.get(f"/apply/{order.application_id}/pay")).status_code == 200
+
+
+async def test_a_signed_order_number_of_no_shape_a_number_has_is_refused_not_looked_up(client, order, settings):
+    r = await notify(client, signed(settings, order, out_trade_no="x" * 256))
+    assert r.status_code == 200 and r.text == "fail"
+    await assert_unchanged(order)
+    assert (await PaymentNotification.get(detail="订单不存在")).order_number == "x" * 64
