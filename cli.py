@@ -18,7 +18,7 @@ import db
 import server
 import settings as settings_module
 from services.reference import regions
-from services.accounts import passwords
+from services.accounts import login, passwords
 from services.accounts.reviewers import add_reviewer
 from services.reference import seeding
 from services.reference.regions import PROVINCES
@@ -210,6 +210,7 @@ def main(argv=None):
     settings = settings_module.load()
     passwords.configure(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib,
                         parallelism=settings.password_parallelism, at_once=settings.password_hashes_at_once)
+    login.configure(failure_seconds=settings.login_failure_seconds)
     if args.cmd == "run" and settings.production:
         print("run 命令用于开发演示；生产环境请先运行 python -m cli migrate，再用 python -m cli serve 启动", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@
 | REFERENCE_MAX_AGE | 5                                         | seconds a process keeps exam reference data (a CLI re-seed shows within it) |
 | PASSWORD_MEMORY_KIB, PASSWORD_TIME_COST, PASSWORD_PARALLELISM | 19456, 2, 1 | argon2id's cost (OWASP's 19 MiB, t=2, p=1) |
 | PASSWORD_HASHES_AT_ONCE | 1                                   | hashes one process computes at a time (the others wait) |
+| LOGIN_FAILURE_SECONDS | 0.5                                   | a refused password is answered no sooner (the same time for every name) |
 | ADMISSION_BOUND   | 48                                        | requests in flight per process beyond which a new visitor gets 系统繁忙 (web/admission.py) |
 | ADMISSION_RETRY_SECONDS | 5                                   | the Retry-After of 系统繁忙, after which its page tries again |
 """
@@ -64,6 +65,7 @@ class Settings:
     password_time_cost: int = 2
     password_parallelism: int = 1
     password_hashes_at_once: int = 1
+    login_failure_seconds: float = 0.5
     admission_bound: int = 48
     admission_retry_seconds: int = 5
 
@@ -124,6 +126,7 @@ def load(env: dict | None = None) -> Settings:
         password_time_cost=int(env.get("PASSWORD_TIME_COST", "2")),
         password_parallelism=int(env.get("PASSWORD_PARALLELISM", "1")),
         password_hashes_at_once=max(1, int(env.get("PASSWORD_HASHES_AT_ONCE", "1"))),
+        login_failure_seconds=max(0.0, float(env.get("LOGIN_FAILURE_SECONDS", "0.5"))),
         admission_bound=max(1, int(env.get("ADMISSION_BOUND", "48"))),
         admission_retry_seconds=max(1, int(env.get("ADMISSION_RETRY_SECONDS", "5"))),
     )

@@ -13,7 +13,8 @@ import tempfile
 os.environ["APP_ENV"] = "test"
 os.environ.setdefault("CAPTCHA_FIXED", "TEST")
 # Tests register hundreds of accounts: the cheapest argon2id (every hash stores its own parameters).
-FAST_HASHING = {"PASSWORD_TIME_COST": "1", "PASSWORD_MEMORY_KIB": "1024", "PASSWORD_HASHES_AT_ONCE": "4"}
+FAST_HASHING = {"PASSWORD_TIME_COST": "1", "PASSWORD_MEMORY_KIB": "1024", "PASSWORD_HASHES_AT_ONCE": "4",
+                "LOGIN_FAILURE_SECONDS": "0"}  # the timing tests set their own
 os.environ.update(FAST_HASHING)
 
 import httpx  # noqa: E402
@@ -21,9 +22,10 @@ import pytest  # noqa: E402
 
 import db  # noqa: E402
 import settings as settings_module  # noqa: E402
-from services.accounts import passwords  # noqa: E402
+from services.accounts import login, passwords  # noqa: E402
 
 passwords.use_fast_hashing_for_tests()
+login.configure(failure_seconds=0)
 
 CAPTCHA = os.environ["CAPTCHA_FIXED"]
 _TMP = tempfile.mkdtemp(prefix="kjks-test-")

@@ -11,7 +11,9 @@ login names, the 证件号码 and the 手机号: each has its own count (the WeC
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
@@ -123,24 +125,39 @@ async def authenticate(model, who: Who, password: str, ip: str, now):
     of twenty guesses sent at once, only those within the count get their password checked, so parallel requests
     cannot get past the lock-out. Then the same steps whatever the name: the password hashed (refused or not;
     against a stand-in hash when no account has the name), and a failure locks the name when it was the last
-    attempt of the count. A right password clears the count."""
+    attempt of the count. A right password clears the count.
+
+    A refusal is answered no sooner than `failure_seconds` after the attempt began: a stored hash is checked at
+    the cost it was made with, and an account whose hash predates the current cost (argon2-cffi's default took
+    ten times as long) would otherwise answer later than a name of no account."""
+    started = time.monotonic()
     key = lock_key(model, who.name)
     attempt = await _take_attempt(key, now)
     ok = await passwords.verify_password(who.found.password_hash if who.found else None, password)
-    if attempt is None:
+    if attempt is None or not ok:
         await record_ip_failure(ip, now)
-        return None, LOCKED
-    if not ok:
-        await record_ip_failure(ip, now)
-        if attempt >= LOCK_AFTER:  # the last one: the name is locked (once, whoever of those at once gets here)
+        message = BAD_LOGIN
+        if attempt is None:
+            message = LOCKED
+        elif attempt >= LOCK_AFTER:  # the last one: the name is locked (once, whoever of those at once gets here)
             await LoginLock.filter(key=key, locked_until__isnull=True).update(locked_until=now + LOCK_FOR)
-            return None, LOCKED
-        return None, BAD_LOGIN
+            message = LOCKED
+        await asyncio.sleep(max(0.0, _failure_seconds - (time.monotonic() - started)))
+        return None, message
     await LoginLock.filter(key=key).delete()  # a right password clears the failures
     if passwords.needs_rehash(who.found.password_hash):  # made at another cost: stored anew, once
         await model.filter(id=who.found.id, password_hash=who.found.password_hash).update(
             password_hash=await passwords.hash_password(password))
     return who.found, None
+
+
+_failure_seconds = 0.5
+
+
+def configure(*, failure_seconds: float) -> None:
+    """How long a refused password takes at least (settings.login_failure_seconds)."""
+    global _failure_seconds
+    _failure_seconds = failure_seconds
 
 
 async def _take_attempt(key: str, now) -> int | None:

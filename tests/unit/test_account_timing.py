@@ -183,3 +183,22 @@ async def test_the_reset_sms_answers_alike_for_a_registered_and_an_unknown_phone
     assert results["registered, first"][0][0] == sms.Sent(None, 180)
     assert "秒后再重新获取" in results["registered, again"][0][0].error
     assert await SmsOutbox.filter(phone=UNKNOWN_PHONE).count() == 0  # nothing is ever sent to it
+
+
+async def test_an_account_whose_hash_predates_the_cost_answers_like_an_unknown_name(account, monkeypatch):
+    """Issue 11 (hostile probe): a stored hash is checked at the cost it was made with, so after the cost came down
+    an old account's refusal took 213 ms against 52 ms for a name of no account. A refusal now waits for a floor
+    (settings.login_failure_seconds) above any hash's time."""
+    old = PasswordHasher(time_cost=3, memory_cost=32768, parallelism=2).hash(PASSWORD)  # ~4 times the current
+    await Account.filter(id=account.id).update(password_hash=old)
+    monkeypatch.setattr(login, "_failure_seconds", 0.15)
+
+    async def prepare(case: str):
+        await LoginLock.all().delete()
+
+    results = await compare({
+        "old hash": sign_in(login.find_login_account, KNOWN_PHONE, "Wrong12345"),
+        "unknown": sign_in(login.find_login_account, UNKNOWN_PHONE, "Wrong12345"),
+    }, [("old hash", "unknown")], prepare)
+    assert results["unknown"][0][0] == (False, {"form": login.BAD_LOGIN})
+    assert statistics.median(results["unknown"][1]) >= 150
