@@ -60,8 +60,9 @@ def server():
                UPLOAD_DIR=f"{tmp}/uploads", HOST="127.0.0.1", PORT=str(port), BASE_URL=f"http://127.0.0.1:{port}")
     subprocess.run([sys.executable, "-m", "cli", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     log = open(f"{tmp}/server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "app:asgi", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # The production command (server.py): our listening socket, our Chinese 400 for malformed requests.
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "2"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
