@@ -3,7 +3,8 @@
 Uploaded PDFs are appended page by page; JPEG/PNG become A4 pages (reportlab, scaled to fit, the item's name
 above). A file that is missing or unreadable gets a page saying so instead of failing the whole bundle, and so does
 each page of no sane size (pdfpages.page_size_ok, the rule uploads are held to): a 200×150000-point page stored
-before that rule would otherwise stall the reviewer's own PDF viewer. Pages are copied, never drawn or parsed here.
+before that rule would otherwise stall the reviewer's own PDF viewer, and each file whose structure the PDF worker
+cannot read within its budget (pdfpages.check_pdf). Pages are copied, never drawn or parsed here.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from services.documents import form_pdf, pdfpages, uploads
 
 W, H = A4
 MARGIN = 36
+TOO_COMPLEX = "（该文件结构异常复杂，无法在规定时间内放入材料包，请在审核页面单独下载原文件查看）"
 
 
 def _page(title: str, image: bytes | None = None, note: str = "") -> bytes:
@@ -49,6 +51,13 @@ def _material_pages(upload_dir, m: MaterialFile) -> list:
         data = uploads.path_of(upload_dir, m.stored).read_bytes()
         if m.kind != "pdf":
             return list(PdfReader(io.BytesIO(_page(title, image=data))).pages)
+        # First in the PDF worker, within its time budget (a file stored before uploads were held to it could keep
+        # pypdf busy for seconds): only what reads back quickly there is copied here.
+        try:
+            pdfpages.check_pdf(data)
+        except pdfpages.PageError as e:
+            if str(e) == pdfpages.TOO_SLOW:
+                return list(PdfReader(io.BytesIO(_page(title, note=TOO_COMPLEX))).pages)
         pages = [_sane(page, title, number) for number, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1)]
         for page in pages:
             # Scans need no links, form fields or page actions: a candidate's PDF runs nothing in a reviewer's viewer.

@@ -42,6 +42,8 @@ WIDTH = 1000  # pixels: readable at full width of the detail panel
 MAX_SCALE = 3.0  # a small page (a receipt) is not blown up further than this
 MAX_PIXELS = 4_000_000  # per drawn page: an A4 page at WIDTH is 1.4 MP; a long narrow page gets less width
 MAX_SECONDS = 1.5  # per page, in the worker: an ordinary scanned page takes 20 to 150 ms
+CHECK_SECONDS = 1.5  # per uploaded PDF: pypdf walks a 100-page scan's tree in well under 0.1 s
+TOO_SLOW = "too slow"
 STARTUP_SECONDS = 10.0  # the worker's own start (Python and PDFium loading), not counted in MAX_SECONDS
 MEMORY_LIMIT = 1 << 30  # the worker's address space: a 600 dpi scan's page image decodes to ~100 MB
 MM = 72 / 25.4  # points per millimetre
@@ -86,25 +88,31 @@ class _Worker:
 
     def draw(self, path: Path, index: int) -> bytes:
         key = str(path)
+        if key in self.slow:
+            raise PageError("too slow to draw")
+        return self.call(f"draw\t{index}\t{key}", b"", MAX_SECONDS, slow_key=key)
+
+    def call(self, request: str, payload: bytes, seconds: float, slow_key: str | None = None) -> bytes:
+        """One request to the worker (`op<TAB>args`, then `payload`): its answer, or PageError when it says no,
+        runs out of `seconds` (the worker is killed) or dies."""
         with self.lock:
-            if key in self.slow:
-                raise PageError("too slow to draw")
             if self.owner != os.getpid():
                 self.proc, self.owner = None, os.getpid()
             if self.proc is None or self.proc.poll() is not None:
                 self._start()
             try:
-                self.proc.stdin.write(f"{index}\t{key}\n".encode())
+                self.proc.stdin.write(f"{request}\t{len(payload)}\n".encode() + payload)
                 self.proc.stdin.flush()
-                deadline = time.monotonic() + MAX_SECONDS
+                deadline = time.monotonic() + seconds
                 status, length = _HEADER.unpack(self._read(_HEADER.size, deadline))
-                payload = self._read(length, deadline)
+                answer = self._read(length, deadline)
             except TimeoutError:
                 self.stop()
-                self.slow[key] = None
-                while len(self.slow) > _SLOW_KEPT:
-                    self.slow.popitem(last=False)
-                raise PageError("too slow to draw") from None
+                if slow_key is not None:
+                    self.slow[slow_key] = None
+                    while len(self.slow) > _SLOW_KEPT:
+                        self.slow.popitem(last=False)
+                raise PageError(TOO_SLOW) from None
             except (OSError, EOFError, struct.error):  # the worker died (out of memory, a crash in PDFium)
                 self.stop()
                 raise PageError("the worker stopped") from None
@@ -112,8 +120,8 @@ class _Worker:
                 self.stop()
                 raise
         if status:
-            raise PageError(payload.decode(errors="replace"))
-        return payload
+            raise PageError(answer.decode(errors="replace"))
+        return answer
 
     def _start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", __name__], cwd=_ROOT, stdin=subprocess.PIPE,
@@ -159,6 +167,14 @@ def stop_worker() -> None:
         _worker.stop()
 
 
+def check_pdf(data: bytes) -> int:
+    """The page count of an uploaded PDF, checked in the worker (services.registration.materials.pdf_pages, with
+    pypdf) within CHECK_SECONDS; PageError with the Chinese reason it was refused for, or TOO_SLOW. A few
+    kilobytes of PDF can keep pypdf busy for seconds (a 10 MB hex string in a page dictionary: 7.8 s, 200,000
+    chained xref sections: 4 s); here that costs CHECK_SECONDS at most, and the server's thread nothing. Sync."""
+    return int(_worker.call("check", data, CHECK_SECONDS))
+
+
 def render_page(path: Path, index: int) -> bytes:
     """Page `index` (from 0) as PNG, drawn by the worker process; PageError when the file has no such page, cannot
     be read, has a page of no sane size, or is not drawn within MAX_SECONDS. Sync: blocks its thread."""
@@ -201,20 +217,33 @@ def _draw(path: Path, index: int) -> bytes:
     return out.getvalue()
 
 
+def _answer(op: str, args: list[str], payload: bytes) -> bytes:
+    if op == "draw":
+        index, path = args
+        return _draw(Path(path), int(index))
+    if op == "check":
+        from services.registration import materials
+
+        return str(materials.pdf_pages(payload)).encode()
+    raise PageError(f"unknown request {op!r}")
+
+
 def _serve() -> None:
-    """Read `index<TAB>path` lines; answer each with a header and the PNG or the reason. Ends at end of input
-    (the server process closed the pipe or exited)."""
+    """Read `op<TAB>args...<TAB>payload length` lines, each followed by its payload; answer each with a header
+    and the result or the reason. Ends at end of input (the server process closed the pipe or exited)."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     import pypdfium2  # noqa: F401 - loaded before "ready": the first page's MAX_SECONDS is for drawing only
 
     out = sys.stdout.buffer
     out.write(b"R")
     out.flush()
-    for line in sys.stdin.buffer:
-        index, _, path = line.decode().rstrip("\n").partition("\t")
+    source = sys.stdin.buffer
+    for line in source:
+        op, *args, size = line.decode().rstrip("\n").split("\t")
+        payload = source.read(int(size)) if int(size) else b""
         try:
-            status, data = 0, _draw(Path(path), int(index))
-        except Exception as e:  # noqa: BLE001 - whatever PDFium or a hostile file raises, the answer is "not drawn"
+            status, data = 0, _answer(op, args, payload)
+        except Exception as e:  # noqa: BLE001 - whatever PDFium, pypdf or a hostile file raises: "not done"
             status, data = 1, (str(e) or type(e).__name__).encode()
         out.write(_HEADER.pack(status, len(data)) + data)
         out.flush()

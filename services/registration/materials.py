@@ -26,8 +26,11 @@ PDF_ENCRYPTED = "PDF文件已加密，请上传未加密的文件"
 PDF_TOO_LONG = f"PDF文件不能超过{MAX_PDF_PAGES}页"
 PDF_DAMAGED = "PDF文件已损坏，无法打开"
 PDF_EMPTY = "PDF文件没有页面，请重新选择"
+PDF_TOO_COMPLEX = "PDF文件结构异常复杂，无法在规定时间内检查。请用扫描软件或“打印为PDF”重新生成后上传"
 PDF_PAGE_SIZE = ("PDF文件第{page}页的页面尺寸不正常：每页的长和宽应在1至1189毫米之间（不超过A0纸），"
                  "请按实际纸张大小重新扫描或导出后上传")
+
+_MESSAGES = {PDF_ENCRYPTED, PDF_TOO_LONG, PDF_DAMAGED, PDF_EMPTY}  # what the worker may say, as it says it
 
 # kind -> (magic bytes, name shown to candidates, extension, media type); the order is the message's.
 _KINDS = {
@@ -86,9 +89,21 @@ def clean_material(data: bytes, accepted: list[str]) -> CleanMaterial:
 
 
 def _pdf_pages(data: bytes) -> int:
+    """The checks of an uploaded PDF (its size here, the rest in the PDF worker within a time budget)."""
     # Size first, so nothing is parsed before it is known to be acceptable.
     if len(data) > MAX_PDF_BYTES:
         raise UploadError(PDF_TOO_LARGE)
+    try:
+        return pdfpages.check_pdf(data)
+    except pdfpages.PageError as e:
+        if str(e) == pdfpages.TOO_SLOW:
+            raise UploadError(PDF_TOO_COMPLEX) from None
+        raise UploadError(str(e) if str(e) in _MESSAGES or str(e).startswith("PDF文件第") else PDF_DAMAGED) from None
+
+
+def pdf_pages(data: bytes) -> int:
+    """The page count of a PDF, or UploadError with the rule it breaks (not locked, at most MAX_PDF_PAGES pages,
+    a readable page tree, every page between 1 mm and A0). Run by the PDF worker (pdfpages.check_pdf)."""
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         # A PDF with only an owner password (print/copy restrictions, common on documents issued by

@@ -182,3 +182,21 @@ def test_every_paper_size_up_to_a0_still_passes():
     sizes = [(595, 842), (842, 595), (842, 1191), (2384, 3370), (3370, 2384), (226, 3370), (164, 113)]
     assert clean_material(pdf_of_pages(*sizes), ALL).pages == len(sizes)
     assert clean_material(pdf_of_pages((595, 842), user_unit=1), ALL).pages == 1
+
+
+def test_a_pdf_whose_structure_takes_seconds_to_read_is_refused_within_the_budget():
+    from services.registration import materials
+    from tests.factories import pdf
+    """Issue 11 (hostile probe): 10 MB of PDF that pypdf reads in 7.8 s was accepted after those 7.8 s of a
+    worker thread. The check runs in the PDF worker now, and past its budget the worker is killed."""
+    import time
+
+    from services.documents import pdfpages
+    from tests.factories import slow_pdf
+
+    started = time.perf_counter()
+    with pytest.raises(UploadError) as refused:
+        materials.clean_material(slow_pdf(), ["pdf"])
+    assert str(refused.value) == materials.PDF_TOO_COMPLEX
+    assert time.perf_counter() - started < pdfpages.CHECK_SECONDS + 1.5
+    assert materials.clean_material(pdf(3), ["pdf"]).pages == 3  # the worker, started again, still checks
