@@ -67,7 +67,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
                                        max_seconds=settings.session_max_seconds),
             sweep.sweep_forever(settings.upload_dir),
         ] if manage_db else []
-        tasks = [asyncio.create_task(job) for job in jobs]
+        tasks = [asyncio.create_task(job) for job in jobs] + [asyncio.create_task(app.state.admission.watch())]
         try:
             yield
         finally:
@@ -118,7 +118,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         routes.append(Mount("/dev", routes=dev.routes))
 
     # 系统繁忙 instead of a collapse: how many requests this process is handling, and who waits (web/admission.py).
-    admission = Admission(settings.admission_bound)
+    admission = Admission(settings.admission_bound, settings.admission_lag_ms, database_waits=db.database_waits)
     app = Starlette(
         debug=False,
         routes=routes,

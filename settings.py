@@ -24,6 +24,7 @@
 | LOGIN_FAILURE_SECONDS | 0.5                                   | a refused password is answered no sooner (the same time for every name) |
 | ADMISSION_BOUND   | 48                                        | requests in flight per process beyond which a new visitor gets 系统繁忙 (web/admission.py) |
 | ADMISSION_RETRY_SECONDS | 5                                   | the Retry-After of 系统繁忙, after which its page tries again |
+| ADMISSION_LAG_MS  | 25                                        | how late the event loop may run before new visitors get 系统繁忙 (4× for those inside) |
 """
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ class Settings:
     login_failure_seconds: float = 0.5
     admission_bound: int = 48
     admission_retry_seconds: int = 5
+    admission_lag_ms: float = 25.0
 
     @property
     def production(self) -> bool:
@@ -129,6 +131,7 @@ def load(env: dict | None = None) -> Settings:
         login_failure_seconds=max(0.0, float(env.get("LOGIN_FAILURE_SECONDS", "0.5"))),
         admission_bound=max(1, int(env.get("ADMISSION_BOUND", "48"))),
         admission_retry_seconds=max(1, int(env.get("ADMISSION_RETRY_SECONDS", "5"))),
+        admission_lag_ms=max(1.0, float(env.get("ADMISSION_LAG_MS", "25"))),
     )
     if s.production:
         if s.captcha_fixed:

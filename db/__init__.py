@@ -98,3 +98,10 @@ async def migrate(database_url: str, target: str | None = None) -> None:
 
 async def close() -> None:
     await Tortoise.close_connections()
+
+
+def database_waits() -> float:
+    """The longest wait of a statement for the database since the last call (SQLite: for the writer), or 0."""
+    from db import sqlite_engine
+
+    return sqlite_engine.WAITS.take()

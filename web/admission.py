@@ -2,8 +2,11 @@
 a new visitor is turned away at once with 系统繁忙 (503, Retry-After), instead of every request queueing until
 the clients give up.
 
-Each process counts the requests it is handling. A request is admitted while the count is below its tier's
-bound; `ADMISSION_BOUND` (settings) is the bound of the lowest tier, the others are multiples of it:
+Two signals, per process. How late the event loop runs its work (`lag`, smoothed; a timer's lateness): that
+is the queue every request waits in, whatever fills it. And the requests it is handling, against a bound per
+tier: `ADMISSION_BOUND` (settings) for the lowest, multiples of it above. A new visitor is turned away when the
+lag passes `ADMISSION_LAG_MS`, a candidate inside at four times that; nobody is turned away for lag while
+finishing a registration:
 
 | tier | requests | admitted while fewer than |
 |---|---|---|
@@ -12,8 +15,11 @@ bound; `ADMISSION_BOUND` (settings) is the bound of the lowest tier, the others 
 | in a journey | a logged-in candidate (the journey starts at 注册) or reviewer | 2 × bound |
 | a new visitor | everyone else (no session) | bound |
 
-So under a surge the new visitors wait outside, the candidates already inside keep moving, and what completes
-a registration (the submission, the order, the payment, the form) comes last to be refused. The refusal is
+So under a surge the new visitors wait outside as soon as the queue grows, the candidates already inside keep
+moving (a journey admitted is one the platform means to finish), and what completes a registration (the
+submission, the order, the payment, the form) comes last to be refused. Counting requests alone let too many
+new visitors in during a surge: each became a candidate inside, with priority, and the queue stayed long for
+tens of seconds after the surge had passed. The refusal is
 decided before the request's body is read, in microseconds.
 
 Requests in flight measure the queue only when their bodies arrive quickly: behind nginx (which buffers request
@@ -21,6 +27,8 @@ bodies before passing them on, deploy/), a slow phone's upload does not count wh
 """
 from __future__ import annotations
 
+import asyncio
+import math
 import re
 
 NEVER, FINISHING, JOURNEY, NEW = "never", "finishing", "journey", "new"
@@ -32,13 +40,56 @@ _FINISHING = re.compile(r"POST /apply/\d+/(?:confirm|pay/order|pay/start)$|(?:GE
                         r"GET /apply/\d+/form\.pdf$")
 
 
-class Admission:
-    """The requests in flight in this process, and the decision for each new one (one event loop: no locks)."""
+# How late the event loop may run its work (smoothed) before a tier is turned away: the lag is the queue itself,
+# whatever fills it (many requests, password hashes or PDFs in threads holding the GIL).
+LAG_LIMIT = {NEW: 1.0, JOURNEY: 4.0}  # × the lag setting (ADMISSION_LAG_MS)
+TICK = 0.01  # seconds between the monitor's looks at the loop
+INTERVAL = 0.2  # seconds over which the shortest answer is the standing queue
 
-    def __init__(self, bound: int):
+
+class Admission:
+    """The requests in flight in this process, how late its event loop runs, and the decision for each new
+    request (one event loop: no locks)."""
+
+    def __init__(self, bound: int, lag_ms: float = 25.0, database_waits=lambda: 0.0):
         self.bound = bound
+        self.lag_limit = lag_ms / 1000
+        self.database_waits = database_waits  # the longest wait for the database since the last look
         self.in_flight = 0
+        self.lag = 0.0  # seconds, smoothed (web.admission.watch)
+        self.standing = 0.0  # seconds: the shortest answer of the last interval (see `answered`)
+        self._shortest = {False: math.inf, True: math.inf}  # of reads, of changes
         self.refused = {FINISHING: 0, JOURNEY: 0, NEW: 0}
+
+    def answered(self, seconds: float, change: bool) -> None:
+        """A request (a change of state, or a read) took `seconds` from admission to its answer. The shortest
+        answer of each interval is the standing queue (as in CoDel): when even the quickest request waited, every
+        request waits. Reads and changes are kept apart: on SQLite the changes queue for the database's one
+        writer (and the processes for each other) while reads, answered in the event loop, stay quick."""
+        if seconds < self._shortest[change]:
+            self._shortest[change] = seconds
+
+    async def watch(self) -> None:
+        """How late the loop runs a timer (smoothed), and the standing queue of each INTERVAL (the lifespan runs
+        this)."""
+        loop = asyncio.get_running_loop()
+        ticks = 0
+        while True:
+            started = loop.time()
+            await asyncio.sleep(TICK)
+            late = max(0.0, loop.time() - started - TICK)
+            self.lag += (late - self.lag) * (0.3 if late > self.lag else 0.1)  # rises fast, falls slowly
+            ticks += 1
+            if ticks * TICK >= INTERVAL:
+                shortest = max((v for v in self._shortest.values() if v is not math.inf), default=0.0)
+                # The database's own queue (db/sqlite_engine.py: the longest wait of a statement for the writer,
+                # halved: one long wait is not yet a queue), where the changes of a surge pile up on SQLite.
+                self.standing = max(shortest, self.database_waits() / 2)
+                self._shortest, ticks = {False: math.inf, True: math.inf}, 0
+
+    @property
+    def delay(self) -> float:
+        return max(self.lag, self.standing)
 
     @staticmethod
     def tier(method: str, path: str, session) -> str:
@@ -52,7 +103,8 @@ class Admission:
 
     def enter(self, tier: str) -> bool:
         """Count the request in, or refuse it (False: not counted)."""
-        if tier != NEVER and self.in_flight >= self.bound * MULTIPLE[tier]:
+        if tier != NEVER and (self.in_flight >= self.bound * MULTIPLE[tier]
+                              or self.delay > self.lag_limit * LAG_LIMIT.get(tier, math.inf)):
             self.refused[tier] += 1
             return False
         self.in_flight += 1

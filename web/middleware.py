@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 import uuid
 from urllib.parse import parse_qs
 
@@ -122,11 +123,19 @@ class PlumbingMiddleware:
         if not state["new_sid"] and not scope["path"].startswith(NO_SESSION_PREFIXES):
             state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
         admission = self.admission
-        if not admission.enter(admission.tier(scope["method"], scope["path"], state["session"])):
+        tier = admission.tier(scope["method"], scope["path"], state["session"])
+        if not admission.enter(tier):
             response = self.busy(Request(scope, receive), self.settings.admission_retry_seconds)
             return await response(scope, receive, send_with_headers)
+        admitted = time.monotonic()
+
+        async def send_timed(message):
+            if message["type"] == "http.response.start" and tier != "never":
+                admission.answered(time.monotonic() - admitted, scope["method"] in UNSAFE)
+            await send_with_headers(message)
+
         try:
-            await self._checked(scope, receive, send_with_headers, state, headers, limit, refuse)
+            await self._checked(scope, receive, send_timed, state, headers, limit, refuse)
         finally:
             admission.leave()
 
