@@ -21,7 +21,8 @@ rate rises stage by stage until a stage fails; --surge then plays 3× the highes
 
 Reported per stage: journeys/s completed, requests/s, p50/p99/max per step, status counts, the server's CPU per
 journey (from /proc, all its processes) and the load generator's own CPU. At the end the database is checked:
-paid applications == journeys completed, no application with two paid orders, every site's `taken` equal to the
+paid applications == the payments the candidates saw (报名成功; in a passing stage, the journeys completed), the
+applications approved == the 提交 answered, no application with two paid orders, every site's `taken` equal to the
 applications holding a place.
 
   .venv/bin/python bench/journey.py --rate 4 --duration 40            # one stage, SQLite, 2 workers
@@ -177,16 +178,24 @@ class Stage:
     refused: int = 0  # 503 系统繁忙 answers
     samples: dict[str, str] = field(default_factory=dict)  # the first answer of each unexpected status
     submitted: int = 0  # 提交 accepted (204)
+    paid: int = 0  # 报名成功 seen
     cost_pids: list[int] = field(default_factory=list)  # --cost: the server's processes
     cost_mark: int = 0
     cost: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # step → server CPU ms
+
+    timeline: list = field(default_factory=list)  # (seconds since the run began, step, ms, status)
+    finished: list = field(default_factory=list)  # seconds since the run began of each completed journey
 
     def record(self, step: str, ms: float, status: int) -> None:
         self.times[step].append(ms)
         self.statuses[status] += 1
         self.requests += 1
+        self.timeline.append((time.perf_counter() - EPOCH, step, ms, status))
         if status == 503:
             self.refused += 1
+
+
+EPOCH = time.perf_counter()
 
 
 def pct(values: list[float], p: float) -> float:
@@ -290,6 +299,7 @@ class Candidate:
                     rh = r.headers
             except (aiohttp.ClientError, asyncio.TimeoutError) as e:
                 self.stage.errors[f"{step}: {type(e).__name__}"] += 1
+                self.stage.samples.setdefault(f"{step}: {type(e).__name__}", str(e)[:200])
                 raise JourneyFailed(step) from None
             ms = (time.perf_counter() - started) * 1000
             if self.stage.cost_pids:  # one candidate at a time: what the server spent on this request
@@ -300,7 +310,7 @@ class Candidate:
             if status != 503:
                 break
             # 系统繁忙: the page (or app.js for htmx) sends the same request again after Retry-After.
-            self.stage.record("(503 系统繁忙)", ms, status)
+            self.stage.record(f"(503) {step}", ms, status)
             await asyncio.sleep(float(rh.get("Retry-After", "5")) * random.uniform(1.0, 1.3))
         self.stage.record(step, ms, status)
         if status not in expect:
@@ -537,6 +547,7 @@ class Candidate:
         page = await self.navigate(204, h)
         if "报名成功" not in page or number not in page:
             raise JourneyFailed("payment not confirmed")
+        self.stage.paid += 1  # the database must hold it as paid, once
 
     async def print_form(self, app_id: int):
         page = await self.page("/exams")
@@ -568,8 +579,8 @@ def _route(path: str) -> str:
 # ---------------------------------------------------------------------- the load
 
 
-async def run_stage(base: str, rate: float, duration: float, media, think: float, counter, grace: float) -> Stage:
-    stage = Stage(rate)
+async def arrivals(stage: Stage, base: str, duration: float, media, think: float, counter) -> list:
+    """Candidates arriving at the stage's rate (Poisson) for `duration` seconds; their journeys' tasks."""
     tasks = []
 
     async def one(n: int):
@@ -578,6 +589,7 @@ async def run_stage(base: str, rate: float, duration: float, media, think: float
         try:
             await c.journey()
             stage.completed += 1
+            stage.finished.append(time.perf_counter() - EPOCH)
         except JourneyFailed as e:
             stage.failed += 1
             stage.errors[f"journey failed at {str(e).split(':')[0]}"] += 0
@@ -587,10 +599,10 @@ async def run_stage(base: str, rate: float, duration: float, media, think: float
         finally:
             await c.close()
 
-    start = time.perf_counter()
-    t = 0.0
+    stage.begin = time.perf_counter() - EPOCH
+    start, t = time.perf_counter(), 0.0
     while True:
-        t += random.expovariate(rate)
+        t += random.expovariate(stage.rate)
         if t >= duration:
             break
         delay = start + t - time.perf_counter()
@@ -598,14 +610,39 @@ async def run_stage(base: str, rate: float, duration: float, media, think: float
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(next(counter))))
     stage.arrival_s = time.perf_counter() - start
+    stage.end = stage.begin + stage.arrival_s
+    return tasks
+
+
+async def drain(stage: Stage, tasks: list, grace: float, started: float) -> None:
+    """Wait for the stage's journeys (at most `grace` seconds after its arrivals ended)."""
     done, pending = await asyncio.wait(tasks, timeout=grace) if tasks else (set(), set())
     for task in pending:
         task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=5)
     stage.failed += len(pending)
     if pending:
         stage.errors["journey still running after the grace period"] += len(pending)
-    stage.wall_s = time.perf_counter() - start
+    stage.wall_s = time.perf_counter() - started
+
+
+async def run_stage(base: str, rate: float, duration: float, media, think: float, counter, grace: float) -> Stage:
+    stage = Stage(rate)
+    started = time.perf_counter()
+    tasks = await arrivals(stage, base, duration, media, think, counter)
+    await drain(stage, tasks, grace, started)
     return stage
+
+
+def windows(stages: list[Stage], since: float, until: float, width: float = 1.0) -> list[tuple[float, float]]:
+    """(window start, p99 ms of the admitted requests but the password steps) per `width` seconds."""
+    found = defaultdict(list)
+    for st in stages:
+        for t, step, ms, status in st.timeline:
+            if since <= t < until and status != 503 and step not in PASSWORD_STEPS and not step.startswith("("):
+                found[int((t - since) // width)].append(ms)
+    return [(since + k * width, pct(v, 99)) for k, v in sorted(found.items())]
 
 
 def passes(stage: Stage) -> bool:
@@ -708,7 +745,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
-    def check(self, completed: int, submitted: int) -> dict:
+    def check(self, paid: int, submitted: int) -> dict:
         """The database after the run: exact or not."""
         queries = {
             "paid": "SELECT COUNT(*) FROM application WHERE status = 'paid'",
@@ -728,8 +765,8 @@ class Server:
                 out = subprocess.run(["psql", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", "kjks_journey", "-c", q],
                                      check=True, capture_output=True, text=True).stdout
                 found[k] = int(out.strip())
-        found["completed"], found["submitted_answered"] = completed, submitted
-        found["exact"] = (found["paid"] == completed and found["submitted"] == submitted and found["twice_paid"] == 0
+        found["paid_seen"], found["submitted_answered"] = paid, submitted
+        found["exact"] = (found["paid"] == paid and found["submitted"] == submitted and found["twice_paid"] == 0
                           and found["sites_off"] == 0)
         return found
 
@@ -794,7 +831,7 @@ async def main_async(args) -> int:
         get_pids = server.pids
     media = {"photo": jpeg(330, 440, 1, 92), "material": jpeg(1600, 1200, 2, 80)}
     counter = iter(range(args.first, 10**9))
-    results, total_completed, total_submitted, best = [], 0, 0, None
+    results, total_completed, total_submitted, total_paid, best = [], 0, 0, 0, None
     try:
         if args.cost:
             await cost_table(base, get_pids(), media, 2, counter)  # warm-up: caches, the first PDF
@@ -804,6 +841,7 @@ async def main_async(args) -> int:
         warm = await run_stage(base, 2, 2, media, args.think, counter, args.grace)
         total_completed += warm.completed
         total_submitted += warm.submitted
+        total_paid += warm.paid
         if warm.failed:
             report(warm, 0, 0, True)
             raise SystemExit("the warm-up journeys failed: see above")
@@ -815,6 +853,7 @@ async def main_async(args) -> int:
             results.append(out)
             total_completed += stage.completed
             total_submitted += stage.submitted
+            total_paid += stage.paid
             if out["passed"]:
                 best = out
             elif args.ramp:
@@ -822,29 +861,49 @@ async def main_async(args) -> int:
             await asyncio.sleep(args.rest)
         if args.surge and best:
             surge_rate = 3 * best["rate"]
-            print(f"\n== surge: {surge_rate:g} journeys/s (3 × {best['rate']:g}) for {args.surge_duration:g} s")
-            cpu0, own0 = cpu_seconds(get_pids()), own_cpu()
-            stage = await run_stage(base, surge_rate, args.surge_duration, media, args.think, counter,
-                                    args.grace)
-            out = report(stage, cpu_seconds(get_pids()) - cpu0, own_cpu() - own0, args.verbose)
-            out["surge"] = True
-            busy = stage.times.get("GET /register", [])
+            print(f"\n== surge: {surge_rate:g} journeys/s (3 × {best['rate']:g}) for {args.surge_duration:g} s, "
+                  f"then {best['rate']:g} journeys/s again at once")
+            cpu0, own0, started = cpu_seconds(get_pids()), own_cpu(), time.perf_counter()
+            surge = Stage(surge_rate)
+            surge_tasks = await arrivals(surge, base, args.surge_duration, media, args.think, counter)
+            after = Stage(best["rate"])
+            after_tasks = await arrivals(after, base, args.recovery, media, args.think, counter)
+            await drain(surge, surge_tasks, args.grace, started)
+            await drain(after, after_tasks, args.grace, started)
+            out = report(surge, cpu_seconds(get_pids()) - cpu0, own_cpu() - own0, args.verbose)
+            finished = [t for st in (surge, after) for t in st.finished]
+            goodput = sum(surge.begin <= t < surge.end for t in finished) / (surge.end - surge.begin)
+            busy = [ms for t, step, ms, status in surge.timeline + after.timeline if status == 503]
+            recovery = windows([surge, after], surge.end, after.end)
+            back = next((t - surge.end for i, (t, p99) in enumerate(recovery)
+                         if all(q < LIMIT_MS for _, q in recovery[i:i + 5])), None)
+            out.update(surge=True, goodput_per_s=round(goodput, 2), goodput_share=round(goodput / best["journeys_per_s"], 2),
+                       busy_p99_ms=round(pct(busy, 99), 1), busy_answers=len(busy),
+                       back_to_normal_s=None if back is None else round(back, 1),
+                       recovery_windows=[(round(t - surge.end, 1), round(q, 1)) for t, q in recovery])
             results.append(out)
-            total_completed += stage.completed
-            total_submitted += stage.submitted
-            print(f"   completed {out['journeys_per_s']} journeys/s = "
-                  f"{out['journeys_per_s'] / best['journeys_per_s']:.0%} of the peak; "
-                  f"503 answers: {stage.refused}")
-            after = await run_stage(base, best["rate"], 10, media, args.think, counter, args.grace)
-            a = report(after, 0, 0, args.verbose)
-            a["after_surge"] = True
-            results.append(a)
-            total_completed += after.completed
-            total_submitted += after.submitted
+            total_completed += surge.completed + after.completed
+            total_submitted += surge.submitted + after.submitted
+            total_paid += surge.paid + after.paid
+            print(f"   during the surge {goodput:.2f} journeys/s completed = {goodput / best['journeys_per_s']:.0%} of "
+                  f"the peak; 系统繁忙 answers {len(busy)}, p99 {pct(busy, 99):.1f} ms; p99 below {LIMIT_MS:g} ms "
+                  f"again {back if back is None else round(back, 1)} s after the surge "
+                  f"(1-s windows: {[round(q) for _, q in recovery[:15]]})")
+            print(f"   the {after.rate:g}/s that followed: {after.completed} completed, {after.failed} failed")
+            if args.verbose:  # which requests are slow right after the surge
+                slow = defaultdict(list)
+                for t, step, ms, status in surge.timeline + after.timeline:
+                    if surge.end <= t < surge.end + 10 and status != 503:
+                        slow[step].append(ms)
+                print("   slowest in the 10 s after the surge:",
+                      sorted(((round(pct(v, 99)), len(v), k) for k, v in slow.items()), reverse=True)[:8])
+                lag = [t for t in surge.timeline if t[3] == 503]
+                print(f"   503 answers by step: {Counter(step for _, step, _, _ in lag).most_common(5)}")
     finally:
         if server:
             server.stop()
-    check = server.check(total_completed, total_submitted) if server else {}
+    check = server.check(total_paid, total_submitted) if server else {}
+    # A journey cancelled at the end of a grace period may have paid already: not lost, but not "completed".
     if check:
         print(f"\n== database: {check}")
     if best:
@@ -875,6 +934,7 @@ def main():
     p.add_argument("--think", type=float, default=0.0, help="mean seconds a candidate pauses between pages")
     p.add_argument("--surge", action="store_true", help="after the ramp: 3× the highest passing rate, then recovery")
     p.add_argument("--surge-duration", type=float, default=60.0)
+    p.add_argument("--recovery", type=float, default=30.0, help="seconds of the peak rate right after the surge")
     p.add_argument("--url", help="a server already running (no database check)")
     p.add_argument("--server-pids", help="with --url: the server's process ids, for its CPU")
     p.add_argument("--port", type=int)
