@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/python -m pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: run test bench
+.PHONY: run test bench bench-journey bench-keepalive
 run: $(VENV)/.installed
 	$(VENV)/bin/python -m cli run
 
@@ -20,3 +20,16 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	bash bench/run.sh
+
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(VENV)/bin/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+# Whole candidate journeys as open-loop load (bench/journey.py): the ramp to the highest passing rate, then 3x it.
+# JOURNEY_ARGS="--db postgres" for PostgreSQL; see the script's --help.
+bench-journey: $(VENV)/.bench-installed
+	$(VENV)/bin/python bench/journey.py --ramp $(or $(RAMP),3:1:12) --duration $(or $(DURATION),40) --surge $(JOURNEY_ARGS)
+
+bench-keepalive: $(VENV)/.installed
+	$(VENV)/bin/python bench/keepalive.py
+

@@ -55,10 +55,13 @@ async def new_captcha(sid_hash: str, *, secret: str, fixed: str | None, now) -> 
     text = fixed or "".join(secrets.choice(ALPHABET) for _ in range(4))
     expires = now + TTL
     values = {"answer_hash": _hash(secret, text), "expires_at": expires}
-    if not await Captcha.filter(sid=sid_hash).update(**values):
+    # A browser's first captcha is an insert, a later one an update: a read (cheap) chooses, and a race between
+    # two images drawn at once for one browser ends in an update either way (the later answer stands).
+    updated = await Captcha.exists(sid=sid_hash) and await Captcha.filter(sid=sid_hash).update(**values)
+    if not updated:
         try:
             await Captcha.create(sid=sid_hash, **values)
-        except IntegrityError:  # two images drawn at once for one browser: the later answer stands
+        except IntegrityError:
             await Captcha.filter(sid=sid_hash).update(**values)
     return await anyio.to_thread.run_sync(draw, text)
 

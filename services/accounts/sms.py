@@ -182,7 +182,9 @@ async def send_code(provider: SmsProvider, phone: str, purpose: str, *, secret: 
         except SmsSendError:
             await _give_slot_back(phone, now)
             return SEND_FAILED, 0
-    await SmsCode.filter(phone=phone, purpose=purpose, used_at__isnull=True).update(used_at=now)  # older codes die
+    live = SmsCode.filter(phone=phone, purpose=purpose, used_at__isnull=True)
+    if await live.exists():  # a read (cheap) spares the phone's first code a write that changes nothing
+        await live.update(used_at=now)  # older codes die
     await SmsCode.create(phone=phone, purpose=purpose, code_hash=_hash(secret, phone, code), created_at=now,
                          expires_at=now + TTL)
     return None, int(RESEND_AFTER.total_seconds())
