@@ -17,6 +17,10 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
 BACKLOG = 2048
+# Seconds an idle keep-alive connection stays open: longer than uvicorn's 5, which is about when a page's
+# next request comes (and when 系统繁忙's Retry-After sends one again); a request sent as the server closes the
+# connection fails on the client.
+KEEP_ALIVE = 30
 # What uvicorn answers itself, before the app sees the request (a malformed request line or header, a bad
 # Content-Length, a bad chunk): in Chinese, as every refusal of the platform, instead of uvicorn's English
 # "Invalid HTTP request received." in plain text.
@@ -59,7 +63,7 @@ def serve(host: str, port: int, workers: int = 1, *, log_level: str = "warning",
     multi-kilobyte pages under load was 5-10 times worse in our measurements, README)."""
     config = uvicorn.Config("app:asgi", factory=True, host=host, port=port, workers=workers, loop="asyncio",
                             http="server:ChineseRefusals",
-                            log_level=log_level, access_log=access_log, backlog=BACKLOG,
+                            log_level=log_level, access_log=access_log, backlog=BACKLOG, timeout_keep_alive=KEEP_ALIVE,
                             timeout_graceful_shutdown=graceful_seconds)
     sock = listening_socket(host, port)
     if workers > 1:

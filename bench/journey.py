@@ -179,6 +179,8 @@ class Stage:
     samples: dict[str, str] = field(default_factory=dict)  # the first answer of each unexpected status
     submitted: int = 0  # 提交 accepted (204)
     paid: int = 0  # 报名成功 seen
+    paying: int = 0  # 确认支付 sent, its answer not seen (nonzero only for journeys cancelled at the end)
+    submitting: int = 0  # 提交 sent, its answer not seen (likewise)
     cost_pids: list[int] = field(default_factory=list)  # --cost: the server's processes
     cost_mark: int = 0
     cost: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # step → server CPU ms
@@ -521,7 +523,9 @@ class Candidate:
         if not self.url.endswith("/confirm"):
             raise JourneyFailed(f"expected 信息确认, at {self.url}")
         await self.pause()
+        self.stage.submitting += 1
         _, h, _ = await self.post(f"{base}/confirm", [("csrf_token", self.csrf), ("commitment", "1")])
+        self.stage.submitting -= 1
         self.stage.submitted += 1  # accepted: the database must hold it, paid or not
         page = await self.navigate(204, h)
         if "审核通过" not in page:
@@ -543,10 +547,12 @@ class Candidate:
         # The gateway's page (the sandbox): 确认支付 sends the signed notification to /pay/notify, then returns.
         trade = self.url
         token = CSRF.search(gateway).group(1)
+        self.stage.paying += 1  # cancelled from here on (at a grace period's end), it may be paid or not
         _, h, _ = await self.post(f"{trade}/confirm", [("csrf_token", token)], step="(gateway) POST /dev/pay/…/confirm")
         page = await self.navigate(204, h)
         if "报名成功" not in page or number not in page:
             raise JourneyFailed("payment not confirmed")
+        self.stage.paying -= 1
         self.stage.paid += 1  # the database must hold it as paid, once
 
     async def print_form(self, app_id: int):
@@ -745,7 +751,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
-    def check(self, paid: int, submitted: int) -> dict:
+    def check(self, paid: int, submitted: int, unknown: int = 0) -> dict:
         """The database after the run: exact or not."""
         queries = {
             "paid": "SELECT COUNT(*) FROM application WHERE status = 'paid'",
@@ -766,8 +772,12 @@ class Server:
                                      check=True, capture_output=True, text=True).stdout
                 found[k] = int(out.strip())
         found["paid_seen"], found["submitted_answered"] = paid, submitted
-        found["exact"] = (found["paid"] == paid and found["submitted"] == submitted and found["twice_paid"] == 0
-                          and found["sites_off"] == 0)
+        found["cancelled_mid_request"] = unknown
+        # A journey cancelled (at a grace period's end) while its 提交 or 确认支付 was in flight may have been
+        # applied or not: nothing else may differ.
+        found["exact"] = (paid <= found["paid"] <= paid + unknown and
+                          submitted <= found["submitted"] <= submitted + unknown and
+                          found["twice_paid"] == 0 and found["sites_off"] == 0)
         return found
 
 
@@ -831,7 +841,7 @@ async def main_async(args) -> int:
         get_pids = server.pids
     media = {"photo": jpeg(330, 440, 1, 92), "material": jpeg(1600, 1200, 2, 80)}
     counter = iter(range(args.first, 10**9))
-    results, total_completed, total_submitted, total_paid, best = [], 0, 0, 0, None
+    results, total_completed, total_submitted, total_paid, total_unknown, best = [], 0, 0, 0, 0, None
     try:
         if args.cost:
             await cost_table(base, get_pids(), media, 2, counter)  # warm-up: caches, the first PDF
@@ -842,6 +852,7 @@ async def main_async(args) -> int:
         total_completed += warm.completed
         total_submitted += warm.submitted
         total_paid += warm.paid
+        total_unknown += warm.paying + warm.submitting
         if warm.failed:
             report(warm, 0, 0, True)
             raise SystemExit("the warm-up journeys failed: see above")
@@ -854,6 +865,7 @@ async def main_async(args) -> int:
             total_completed += stage.completed
             total_submitted += stage.submitted
             total_paid += stage.paid
+            total_unknown += stage.paying + stage.submitting
             if out["passed"]:
                 best = out
             elif args.ramp:
@@ -885,6 +897,7 @@ async def main_async(args) -> int:
             total_completed += surge.completed + after.completed
             total_submitted += surge.submitted + after.submitted
             total_paid += surge.paid + after.paid
+            total_unknown += surge.paying + surge.submitting + after.paying + after.submitting
             print(f"   during the surge {goodput:.2f} journeys/s completed = {goodput / best['journeys_per_s']:.0%} of "
                   f"the peak; 系统繁忙 answers {len(busy)}, p99 {pct(busy, 99):.1f} ms; p99 below {LIMIT_MS:g} ms "
                   f"again {back if back is None else round(back, 1)} s after the surge "
@@ -902,7 +915,7 @@ async def main_async(args) -> int:
     finally:
         if server:
             server.stop()
-    check = server.check(total_paid, total_submitted) if server else {}
+    check = server.check(total_paid, total_submitted, total_unknown) if server else {}
     # A journey cancelled at the end of a grace period may have paid already: not lost, but not "completed".
     if check:
         print(f"\n== database: {check}")
