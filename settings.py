@@ -139,7 +139,7 @@ def load(env: dict | None = None) -> Settings:
         if not s.payment_key:
             raise SettingsError("PAYMENT_KEY must be set in production")
         if s.password_memory_kib < 7168 or s.password_time_cost < 1:  # below OWASP's least (7 MiB, t=5)
-            raise SettingsError("PASSWORD_MEMORY_KIB below 7168 is refused in production")
+            raise SettingsError("PASSWORD_MEMORY_KIB below 7168 or PASSWORD_TIME_COST below 1 is refused in production")
         if "sandbox" in (s.sms_provider, s.wechat_provider, s.alipay_provider, s.payment_provider):
             raise SettingsError("sandbox providers are refused in production; configure real ones")
     return s

@@ -12,6 +12,8 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api.migrate import migrate as _migrate
 
+from db import sqlite_engine
+
 MODEL_MODULES = ["models.accounts", "models.applications", "models.exams", "models.payments", "models.profiles",
                  "models.reviews", "models.sandbox"]
 
@@ -102,6 +104,4 @@ async def close() -> None:
 
 def database_waits() -> float:
     """The longest wait of a statement for the database since the last call (SQLite: for the writer), or 0."""
-    from db import sqlite_engine
-
     return sqlite_engine.WAITS.take()

@@ -12,12 +12,13 @@ import tempfile
 
 os.environ["APP_ENV"] = "test"
 os.environ.setdefault("CAPTCHA_FIXED", "TEST")
-# Tests register hundreds of accounts: the cheapest argon2id (every hash stores its own parameters).
-FAST_HASHING = {"PASSWORD_TIME_COST": "1", "PASSWORD_MEMORY_KIB": "1024", "PASSWORD_HASHES_AT_ONCE": "4",
+# Tests register hundreds of accounts: the cheapest argon2id (every hash stores its own parameters); no
+# refusal floor, and no admission control but where a test sets it.
+TEST_ENV = {"PASSWORD_TIME_COST": "1", "PASSWORD_MEMORY_KIB": "1024", "PASSWORD_HASHES_AT_ONCE": "4",
                 "LOGIN_FAILURE_SECONDS": "0",  # the timing tests set their own
                 "ADMISSION_LAG_MS": "600000"}  # a test machine's loop may stall: only tests/http/test_admission.py
                                                # turns anyone away
-os.environ.update(FAST_HASHING)
+os.environ.update(TEST_ENV)
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
@@ -36,7 +37,7 @@ DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{_TMP}/test.sql
 
 def test_settings(**overrides):
     env = {"APP_ENV": "test", "DATABASE_URL": DATABASE_URL, "CAPTCHA_FIXED": CAPTCHA, "UPLOAD_DIR": f"{_TMP}/uploads",
-           **FAST_HASHING}
+           **TEST_ENV}
     env.update(overrides)
     return settings_module.load(env)
 

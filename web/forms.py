@@ -106,7 +106,6 @@ class Form:
         value = self.get(name)
         return int(value) if paths.fits("id", value) else None
 
-
     def shaped(self, name: str, shape: str) -> str:
         """The value when it has the shape (web.paths.SHAPES) of what it names, else ''."""
         value = self.get(name)

@@ -30,7 +30,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 
 from services.accounts.sessions import sid_hash
-from web import forms
+from web import admission as admission_tiers, forms
 from web import sessions
 
 log = logging.getLogger("kjks")
@@ -130,7 +130,7 @@ class PlumbingMiddleware:
         admitted = time.monotonic()
 
         async def send_timed(message):
-            if message["type"] == "http.response.start" and tier != "never":
+            if message["type"] == "http.response.start" and tier != admission_tiers.NEVER:
                 admission.answered(time.monotonic() - admitted, scope["method"] in UNSAFE)
             await send_with_headers(message)
 

@@ -8,6 +8,7 @@ process (the others wait their turn): a burst of logins cannot take every core f
 """
 from __future__ import annotations
 
+import asyncio
 import re
 
 import anyio
@@ -41,8 +42,6 @@ def use_fast_hashing_for_tests() -> None:
 
 
 def _limiter() -> anyio.CapacityLimiter:
-    import asyncio
-
     key = id(asyncio.get_running_loop())
     if key not in _limiters:
         _limiters.clear()  # one loop per process runs the app; an old loop's limiter is of no use

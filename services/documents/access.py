@@ -28,30 +28,18 @@ def _realname_images(name: str) -> Q:
     return Q(front=name) | Q(back=name) | Q(handheld=name)
 
 
-async def owner_may_see(account_id: int, name: str, reads=None) -> bool:
+async def owner_may_see(account_id: int, name: str) -> bool:
     """Is `name` one of this candidate's own uploads? The kind in the stored name (uploads.store) says where it
-    can be referred to: only those rows are read, by equality (`reads`: db.reads, the read path every request
-    uses; the ORM without it)."""
+    can be referred to: only those rows are read."""
     kind = name.split("/", 1)[0] if "/" in name else ""
     if kind == "realname":
-        return any([await _rows(reads, RealnameRequest, account_id=account_id, **{image: name})
-                    for image in ("front", "back", "handheld")])
+        return await RealnameRequest.filter(_realname_images(name), account_id=account_id).exists()
     if kind == "photo":
-        return bool(await _rows(reads, Profile, account_id=account_id, photo=name)
-                    or await _rows(reads, Application, account_id=account_id, photo=name)
-                    or await _rows(reads, Application, account_id=account_id, pending_photo=name))
+        return (await Profile.filter(account_id=account_id, photo=name).exists()
+                or await Application.filter(Q(photo=name) | Q(pending_photo=name), account_id=account_id).exists())
     if kind == "material":
-        for row in await _rows(reads, Material, stored=name):
-            if await _rows(reads, Application, id=row["application_id"], account_id=account_id):
-                return True
+        return await Material.filter(stored=name, application__account_id=account_id).exists()
     return False
-
-
-async def _rows(reads, model, **equal) -> list[dict]:
-    names = ("application_id",) if model is Material else ("id",) if model is not Profile else ("account_id",)
-    if reads is None:
-        return await model.filter(**equal).limit(5).values(*names)
-    return await reads.columns(model, names, **equal)
 
 
 async def reviewer_may_see(scope: Scope, name: str, application_id: int | None = None) -> bool:
@@ -79,7 +67,7 @@ async def may_see(reference: ReferenceData, session: Session | None, name: str, 
     if session.reviewer_id:
         return await reviewer_may_see(await scope_of(reference, session.reviewer), name, application_id)
     if session.account_id and application_id is None:
-        return await owner_may_see(session.account_id, name, reference.reads)
+        return await owner_may_see(session.account_id, name)
     return False
 
 

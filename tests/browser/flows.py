@@ -20,7 +20,8 @@ def outbox_code(page, phone: str) -> str:
     return code
 
 
-def register(page, seed: int, name: str, phone: str, password: str = "Passw0rd2027") -> str:
+def fill_registration(page, seed: int, name: str, phone: str, password: str = "Passw0rd2027") -> str:
+    """注册 filled in, the SMS code received and typed; the caller presses 注册. Returns the 证件号码."""
     id_number = new_id(seed)
     page.goto("/register")
     page.fill("#id_number", id_number)
@@ -32,6 +33,11 @@ def register(page, seed: int, name: str, phone: str, password: str = "Passw0rd20
     page.click("#sms-box button")
     page.wait_for_selector("#sms-box button[disabled]")
     page.fill("#sms_code", outbox_code(page, phone))
+    return id_number
+
+
+def register(page, seed: int, name: str, phone: str, password: str = "Passw0rd2027") -> str:
+    id_number = fill_registration(page, seed, name, phone, password)
     page.click("#register-form button[type=submit] >> text=注册")
     page.wait_for_url(re.compile(r"welcome=1"))
     return id_number

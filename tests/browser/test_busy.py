@@ -3,7 +3,7 @@ sent again by itself after Retry-After (static/js/app.js). Without JavaScript th
 (a meta refresh, tests/http/test_admission.py)."""
 import re
 
-from tests.browser.flows import new_id, outbox_code
+from tests.browser.flows import fill_registration
 
 
 def test_a_refused_registration_is_sent_again_by_itself_and_nothing_typed_is_lost(page):
@@ -16,16 +16,7 @@ def test_a_refused_registration_is_sent_again_by_itself_and_nothing_typed_is_los
                 "Retry-After": "1", "HX-Reswap": "none", "HX-Trigger": '{"kjks:busy": {"seconds": 1}}'})
         return route.continue_()
 
-    page.goto("/register")
-    page.fill("#id_number", new_id(51))
-    page.fill("#name", "繁忙测")
-    page.fill("#password", "Passw0rd2027")
-    page.fill("#password2", "Passw0rd2027")
-    page.fill("#phone", "13700137051")
-    page.fill("#captcha", "TEST")
-    page.click("#sms-box button")
-    page.wait_for_selector("#sms-box button[disabled]")
-    page.fill("#sms_code", outbox_code(page, "13700137051"))
+    fill_registration(page, 51, "繁忙测", "13700137051")
     page.route("**/register", once_busy)
     page.click("#register-form button[type=submit] >> text=注册")
     page.wait_for_selector("#busy-notice:not([hidden])")
