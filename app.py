@@ -84,6 +84,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         Route("/help", home.help_centre, name="help"),
         # For the operator: the process serves and its database answers (views/health.py)
         Route("/healthz", health.healthz, name="healthz"),
+        Route("/readyz", health.readyz, name="readyz"),
         # 注册, 登录, 找回密码, 账号信息 (views/accounts.py; services/accounts/)
         Route("/captcha.png", accounts.captcha_image, name="captcha"),
         Route("/register", accounts.register, methods=["GET", "POST"], name="register"),
@@ -139,5 +140,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
 
 def asgi():
     """uvicorn factory: `uvicorn --factory app:asgi`."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app()
+    settings = settings_module.load()
+    node = f" node={settings.node_name}" if settings.node_name else ""  # several nodes write to one log store
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s{node} %(levelname)s %(name)s %(message)s")
+    return create_app(settings)

@@ -159,8 +159,30 @@ def cmd_run(settings, args):
     server.serve(settings.host, settings.port, args.workers)
 
 
+async def schema_problem(settings) -> str | None:
+    """Why this node must not serve yet (the database unreachable, or migrations of this code not applied), or
+    None. Nodes never migrate: `migrate` runs once, before them, and a node started earlier says so and stops."""
+    try:
+        await db.init(settings.database_url)
+        try:
+            await db.connections.get("default").execute_query("SELECT 1")  # reachable (the planner hides it)
+            pending = await db.pending_migrations()
+        finally:
+            await db.close()
+    except Exception as e:  # whatever the driver raises for a database it cannot reach
+        return f"无法连接数据库（{type(e).__name__}: {e}），未启动。请检查 DATABASE_URL 与数据库服务后重试。"
+    if pending:
+        return (f"数据库尚未迁移到本版本的结构（缺少 {len(pending)} 项迁移：{pending[0]} 等），未启动。"
+                "请先运行一次 python -m cli migrate，再启动各节点。")
+    return None
+
+
 def cmd_serve(settings, args):
     """Production: the app on HOST:PORT with --workers processes (migrations are `migrate`'s, run before)."""
+    problem = asyncio.run(schema_problem(settings))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     server.serve(args.host or settings.host, args.port or settings.port, args.workers, log_level=args.log_level,
                  access_log=args.access_log)
 

@@ -25,11 +25,17 @@
 | ADMISSION_BOUND   | 48                                        | requests in flight per process beyond which a new visitor gets 系统繁忙 (web/admission.py) |
 | ADMISSION_RETRY_SECONDS | 5                                   | the Retry-After of 系统繁忙, after which its page tries again |
 | ADMISSION_LAG_MS  | 25                                        | how late the event loop may run before new visitors get 系统繁忙 (4× for those inside) |
+| TRUSTED_PROXIES   | (none)                                    | addresses or networks (comma-separated) whose X-Forwarded-For/-Proto the app believes (web/proxies.py) |
+| NODE_NAME         | (unset)                                   | this node's name: every response says it in `X-Node`, every log line carries it |
+| FILES_ACCEL_PREFIX | (unset)                                  | behind nginx: /files/ is authorised here and sent by nginx from this internal location (X-Accel-Redirect) |
+| METRICS_ALLOW     | 127.0.0.1, ::1                            | addresses or networks that may read /metrics (Prometheus) |
 """
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +76,10 @@ class Settings:
     admission_bound: int = 48
     admission_retry_seconds: int = 5
     admission_lag_ms: float = 25.0
+    trusted_proxies: frozenset = frozenset()
+    node_name: str = ""
+    files_accel_prefix: str = ""
+    metrics_allow: frozenset = frozenset()
 
     @property
     def production(self) -> bool:
@@ -94,6 +104,26 @@ def _secret_key(app_env: str, env: dict) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def networks(value: str, name: str) -> frozenset:
+    """'10.0.0.1, 10.1.0.0/16, ::1' → the networks (an address is a network of one)."""
+    try:
+        return frozenset(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+    except ValueError as e:
+        raise SettingsError(f"{name}: not an address or network: {e}") from None
+
+
+def _node_name(value: str) -> str:
+    if value and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
+        raise SettingsError("NODE_NAME: 1-64 letters, digits, '.', '_' or '-'")
+    return value
+
+
+def _accel_prefix(value: str) -> str:
+    if value and not (value.startswith("/") and value.endswith("/")):
+        raise SettingsError("FILES_ACCEL_PREFIX must start and end with '/' (e.g. /_protected/)")
+    return value
 
 
 def load(env: dict | None = None) -> Settings:
@@ -132,6 +162,10 @@ def load(env: dict | None = None) -> Settings:
         admission_bound=max(1, int(env.get("ADMISSION_BOUND", "48"))),
         admission_retry_seconds=max(1, int(env.get("ADMISSION_RETRY_SECONDS", "5"))),
         admission_lag_ms=max(1.0, float(env.get("ADMISSION_LAG_MS", "25"))),
+        trusted_proxies=networks(env.get("TRUSTED_PROXIES", ""), "TRUSTED_PROXIES"),
+        node_name=_node_name(env.get("NODE_NAME", "").strip()),
+        files_accel_prefix=_accel_prefix(env.get("FILES_ACCEL_PREFIX", "").strip()),
+        metrics_allow=networks(env.get("METRICS_ALLOW", "127.0.0.1,::1"), "METRICS_ALLOW"),
     )
     if s.production:
         if s.captcha_fixed:

@@ -6,11 +6,16 @@ and at start-up of the run command.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import os
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api.migrate import migrate as _migrate
+from tortoise.migrations.executor import MigrationExecutor
 
 from db import sqlite_engine
 
@@ -81,25 +86,83 @@ async def migrate(database_url: str, target: str | None = None) -> None:
     keys enforced, that DROP TABLE cascades into every table referring to it: a migration removing a column of
     `account` would delete every session, profile and application. So migrations run with foreign keys off, as
     SQLite's own procedure for such changes says, and `PRAGMA foreign_key_check` must find nothing afterwards.
+
+    Several nodes may be deployed at once: migrations run under a lock (PostgreSQL: an advisory lock; SQLite: an
+    flock beside the file), so a second `migrate` waits for the first, then finds nothing left to do.
     """
     _ensure_sqlite_dir(database_url)
     url = normalize_url(database_url)
     sqlite = url.startswith("sqlite://")
     if sqlite:
         url += "&foreign_keys=OFF"
+    async with _migration_lock(url):
+        try:
+            await _migrate(config=config(url), target=target)
+            if sqlite:
+                broken = await connections.get("default").execute_query_dict("PRAGMA foreign_key_check")
+                if broken:
+                    raise RuntimeError(f"the migration left rows referring to nothing: {broken[:5]}")
+        finally:
+            # The migrator leaves its connections open: aiosqlite's thread would keep the process alive.
+            await Tortoise.close_connections()
+
+
+MIGRATION_LOCK = 0x6B6A6B73  # "kjks": the advisory lock key of migrations on PostgreSQL
+
+
+@contextlib.asynccontextmanager
+async def _migration_lock(url: str):
+    if url.startswith("sqlite://"):
+        path = url[len("sqlite://"):].split("?")[0]
+        if path in ("", ":memory:"):
+            yield
+            return
+        fd = os.open(os.path.abspath(path) + ".migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+        return
+    conn = await asyncpg.connect(url.split("?")[0])  # a session of its own: the lock lives as long as it
     try:
-        await _migrate(config=config(url), target=target)
-        if sqlite:
-            broken = await connections.get("default").execute_query_dict("PRAGMA foreign_key_check")
-            if broken:
-                raise RuntimeError(f"the migration left rows referring to nothing: {broken[:5]}")
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
     finally:
-        # The migrator leaves its connections open: aiosqlite's thread would keep the process alive.
-        await Tortoise.close_connections()
+        await conn.close()  # releases the lock
+
+
+async def pending_migrations() -> list[str]:
+    """The migrations this code has that the connected database has not applied ("models.0010_..."); [] when
+    it is up to date. For start-up (`cli serve` refuses to serve an older schema) and /readyz."""
+    apps = config("sqlite://:memory:")["apps"]
+    executor = MigrationExecutor(connections.get("default"), apps)
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in await executor.plan()
+            if not step.backward]
 
 
 async def close() -> None:
     await Tortoise.close_connections()
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Is this failure the database being out of reach (restarting, refusing connections, a connection cut, a
+    SQLite writer lock held past the busy timeout), rather than a fault of ours? The answer to it is 系统繁忙,
+    and the next request, on a new connection, may succeed."""
+    import socket
+    import sqlite3
+
+    from tortoise.exceptions import DBConnectionError
+
+    seen = 0
+    while exc is not None and seen < 8:  # the driver's error, wrapped by the ORM or by anyio
+        if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror, DBConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                            asyncpg.exceptions.OperatorInterventionError, asyncpg.TooManyConnectionsError)):
+            return True
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def database_waits() -> float:

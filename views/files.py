@@ -1,4 +1,8 @@
-"""Uploaded files: served only to whoever services.documents.access says may see them; anyone else gets 404."""
+"""Uploaded files: served only to whoever services.documents.access says may see them; anyone else gets 404.
+
+Behind nginx (FILES_ACCEL_PREFIX set) the app only decides: the answer is an empty response whose
+X-Accel-Redirect names the file in nginx's internal location, and nginx sends the bytes, so no worker of ours
+streams a file. The stored name has the shape web.paths checked (kind/xx/hex.ext), so it is safe in a URL."""
 from __future__ import annotations
 
 import logging
@@ -24,6 +28,9 @@ async def serve(request: Request):
     stored = access.stored_file(request.app.state.settings.upload_dir, name)
     if stored is None:
         raise HTTPException(404)
+    accel = request.app.state.settings.files_accel_prefix
+    if accel:
+        return Response(b"", media_type=stored.media_type, headers={**stored.headers, "X-Accel-Redirect": accel + name})
     if stored.size <= SMALL:  # a photo: one read in a worker thread, not FileResponse's stat, open and reads
         try:
             body = await anyio.to_thread.run_sync(stored.path.read_bytes)

@@ -10,7 +10,7 @@ finishing a registration:
 
 | tier | requests | admitted while fewer than |
 |---|---|---|
-| never refused | static files, /healthz, the gateway's payment notification, the sandboxes' pages (/dev: they stand for the outside parties' own servers) | (always) |
+| never refused | static files, /healthz, /readyz, /metrics, the gateway's payment notification, the sandboxes' pages (/dev: they stand for the outside parties' own servers) | (always) |
 | finishing work | 提交, 生成订单, 支付, the payment's return page, 报名表打印 | 4 × bound |
 | in a journey | a logged-in candidate (the journey starts at 注册) or reviewer | 2 × bound |
 | a new visitor | everyone else (no session) | bound |
@@ -34,7 +34,7 @@ import re
 NEVER, FINISHING, JOURNEY, NEW = "never", "finishing", "journey", "new"
 MULTIPLE = {FINISHING: 4, JOURNEY: 2, NEW: 1}
 
-_NEVER = re.compile(r"/static/|/healthz$|/pay/notify$|/dev/")
+_NEVER = re.compile(r"/static/|/healthz$|/readyz$|/metrics$|/pay/notify$|/dev/")
 # (method, path) of the requests that finish a registration (views/wizard.py, payment.py, printing.py).
 _FINISHING = re.compile(r"POST /apply/\d+/(?:confirm|pay/order|pay/start)$|(?:GET|POST) /pay/return/|"
                         r"GET /apply/\d+/form\.pdf$")

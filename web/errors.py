@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+import db
 from web.middleware import SECURITY_HEADERS
 from web.render import is_fragment_request, render
 
@@ -82,6 +83,11 @@ async def client_gone(request: Request, exc: Exception):
 
 async def server_error(request: Request, exc: Exception):
     rid = request.scope.get("state", {}).get("request_id", "-")
+    if db.unavailable(exc):  # the database out of reach where web.middleware could not answer it: 系统繁忙
+        log.warning("database unavailable rid=%s %s %s: %s", rid, request.method, request.url.path, exc)
+        response = busy(request, request.app.state.settings.admission_retry_seconds)
+        response.headers.update(SECURITY_HEADERS)
+        return response
     log.exception("server error rid=%s %s %s", rid, request.method, request.url.path)
     # Starlette answers a 500 outside our middleware: the security headers are added here.
     title, message = SERVER_ERROR

@@ -29,8 +29,9 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 
+import db
 from services.accounts.sessions import sid_hash
-from web import admission as admission_tiers, forms
+from web import admission as admission_tiers, forms, proxies
 from web import sessions
 
 log = logging.getLogger("kjks")
@@ -39,7 +40,7 @@ COOKIE = "sid"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_REFUSED = "页面已过期或请求无效（CSRF校验失败），请刷新页面后重试。"
 TOO_LARGE = "提交的内容超过了允许的大小。如在上传文件，请压缩或更换较小的文件后重新提交。"
-NO_SESSION_PREFIXES = ("/static/", "/healthz")  # files and the health check: no session to look up
+NO_SESSION_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")  # files, health, metrics: no session
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
@@ -64,6 +65,7 @@ class PlumbingMiddleware:
         self.refuse = refuse
         self.busy = busy
         self.admission = admission
+        self.node = [(b"x-node", settings.node_name.encode())] if settings.node_name else []
 
     def _read_cookie(self, headers: dict[bytes, bytes]) -> str | None:
         raw = headers.get(b"cookie", b"").decode("latin-1")
@@ -79,6 +81,8 @@ class PlumbingMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if self.settings.trusted_proxies:  # behind nginx: the client's own address and scheme (web/proxies.py)
+            proxies.apply(scope, self.settings.trusted_proxies)
         if scope["method"] == "HEAD":
             # A HEAD is a GET without its body (RFC 9110): the app sees a GET, so no view can take it for a POST
             # ("not GET" branches), and the body it answers is not sent. Before, a HEAD with a body ran the POST
@@ -101,6 +105,7 @@ class PlumbingMiddleware:
                 h = message.setdefault("headers", [])
                 h.extend((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
                 h.append((b"x-request-id", state["request_id"].encode()))
+                h.extend(self.node)
                 new = state.get("set_sid") or state["new_sid"]
                 if new:
                     h.append((b"set-cookie", _cookie(self.signer.sign(new).decode(), settings).encode()))
@@ -121,23 +126,44 @@ class PlumbingMiddleware:
 
         # Who asks, then whether this process can take the request now (web.admission): before the body is read.
         if not state["new_sid"] and not scope["path"].startswith(NO_SESSION_PREFIXES):
-            state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
+            try:
+                state["session"] = await sessions.load(scope["app"].state, state["sid_hash"])
+            except Exception as exc:
+                if not db.unavailable(exc):
+                    raise
+                return await self._unavailable(scope, receive, send_with_headers, exc)
         admission = self.admission
         tier = admission.tier(scope["method"], scope["path"], state["session"])
         if not admission.enter(tier):
             response = self.busy(Request(scope, receive), self.settings.admission_retry_seconds)
             return await response(scope, receive, send_with_headers)
         admitted = time.monotonic()
+        started = False
 
         async def send_timed(message):
-            if message["type"] == "http.response.start" and tier != admission_tiers.NEVER:
-                admission.answered(time.monotonic() - admitted, scope["method"] in UNSAFE)
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if tier != admission_tiers.NEVER:
+                    admission.answered(time.monotonic() - admitted, scope["method"] in UNSAFE)
             await send_with_headers(message)
 
         try:
             await self._checked(scope, receive, send_timed, state, headers, limit, refuse)
+        except Exception as exc:
+            if started or not db.unavailable(exc):
+                raise
+            await self._unavailable(scope, receive, send_with_headers, exc)
         finally:
             admission.leave()
+
+    async def _unavailable(self, scope, receive, send, exc) -> None:
+        """The database is out of reach (restarting, a cut connection): 系统繁忙 with Retry-After, as under
+        overload, and one line in the log instead of a traceback. Its transaction, if any, was rolled back."""
+        log.warning("database unavailable %s %s rid=%s: %s: %s", scope["method"], scope["path"],
+                    scope["state"]["request_id"], type(exc).__name__, exc)
+        response = self.busy(Request(scope, receive), self.settings.admission_retry_seconds)
+        await response(scope, receive, send)
 
     async def _checked(self, scope, receive, send_with_headers, state, headers, limit, refuse):
         """The CSRF check of a state change, then the app."""
