@@ -157,6 +157,8 @@ def unavailable(exc: BaseException) -> bool:
     seen = 0
     while exc is not None and seen < 8:  # the driver's error, wrapped by the ORM or by anyio
         if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror, DBConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                            # a pooled connection the server ended mid-operation (MagicStack/asyncpg#1069)
+                            asyncpg.InternalClientError,
                             asyncpg.exceptions.OperatorInterventionError, asyncpg.TooManyConnectionsError)):
             return True
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):

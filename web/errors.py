@@ -83,19 +83,21 @@ async def client_gone(request: Request, exc: Exception):
 
 async def server_error(request: Request, exc: Exception):
     rid = request.scope.get("state", {}).get("request_id", "-")
+    node = request.app.state.settings.node_name
+    headers = {**SECURITY_HEADERS, **({"X-Node": node} if node else {})}
     if db.unavailable(exc):  # the database out of reach where web.middleware could not answer it: 系统繁忙
         log.warning("database unavailable rid=%s %s %s: %s", rid, request.method, request.url.path, exc)
         response = busy(request, request.app.state.settings.admission_retry_seconds)
-        response.headers.update(SECURITY_HEADERS)
+        response.headers.update(headers)
         return response
     log.exception("server error rid=%s %s %s", rid, request.method, request.url.path)
     # Starlette answers a 500 outside our middleware: the security headers are added here.
     title, message = SERVER_ERROR
     try:
         return render(request, "errors/page.html", {"title": title, "message": message, "request_id": rid},
-                      fragment="errors/card.html", status=500, headers={**SECURITY_HEADERS, **_swap(request)})
+                      fragment="errors/card.html", status=500, headers={**headers, **_swap(request)})
     except Exception:
-        return PlainTextResponse(f"系统繁忙，请稍后再试。请求编号：{rid}", status_code=500, headers=SECURITY_HEADERS)
+        return PlainTextResponse(f"系统繁忙，请稍后再试。请求编号：{rid}", status_code=500, headers=headers)
 
 
 def _swap(request: Request) -> dict:

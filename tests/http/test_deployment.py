@@ -102,7 +102,8 @@ async def test_readyz_says_whether_this_node_may_take_traffic(client, monkeypatc
 
 @pytest.mark.parametrize("error", [ConnectionRefusedError("connection refused"),
                                    asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
-                                   asyncpg.exceptions.CannotConnectNowError("the database system is starting up")])
+                                   asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+                                   asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")])
 async def test_the_database_out_of_reach_is_busy_not_a_server_error(client, monkeypatch, error):
     await register(client)
 
