@@ -251,6 +251,60 @@ def cpu_ns(pids: list[int]) -> int:
     return total
 
 
+def postgres_pids() -> list[int]:
+    """Every process of the PostgreSQL server (its backends included), by name."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    pids.append(int(d.name))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return pids
+
+
+class DatabaseCost:
+    """What the journeys cost the database, for the capacity model (README): PostgreSQL's own CPU, and from its
+    statistics the transactions, rows written and index/sequential scans; the bytes stored (database and
+    uploads). The CPU is the whole server's (every database on it): measure on an otherwise idle machine."""
+
+    STATS = ("SELECT xact_commit + xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_returned, tup_fetched "
+             "FROM pg_stat_database WHERE datname = current_database()")
+    SCANS = "SELECT COALESCE(SUM(seq_scan), 0), COALESCE(SUM(idx_scan), 0) FROM pg_stat_user_tables"
+    SIZE = "SELECT pg_database_size(current_database())"
+
+    def __init__(self, database_url: str, upload_dir: Path):
+        self.postgres = database_url.startswith("postgres")
+        self.database_url, self.upload_dir = database_url, upload_dir
+
+    def _query(self, sql: str) -> list[int]:
+        out = subprocess.run(["psql", "-At", "-F", " ", self.database_url.replace("postgres://", "postgresql://", 1),
+                              "-c", "SELECT pg_stat_clear_snapshot()", "-c", sql],
+                             check=True, capture_output=True, text=True).stdout.split("\n")[-2]
+        return [int(x) for x in out.split()]
+
+    def snapshot(self) -> dict:
+        uploads = sum(f.stat().st_size for f in self.upload_dir.rglob("*") if f.is_file()) if self.upload_dir.exists() else 0
+        if not self.postgres:
+            return {"upload_bytes": uploads}
+        time.sleep(0.6)  # the statistics collector's delay (PGSTAT_STAT_INTERVAL 500 ms)
+        xacts, ins, upd, dele, returned, fetched = self._query(self.STATS)
+        seq, idx = self._query(self.SCANS)
+        (size,) = self._query(self.SIZE)
+        return {"upload_bytes": uploads, "cpu_s": cpu_seconds(postgres_pids()), "transactions": xacts,
+                "rows_written": ins + upd + dele, "rows_inserted": ins, "rows_read": fetched, "rows_scanned": returned,
+                "index_scans": idx, "seq_scans": seq, "database_bytes": size}
+
+    @staticmethod
+    def per_journey(before: dict, after: dict, journeys: int) -> dict:
+        n = max(1, journeys)
+        out = {k: round((after[k] - before[k]) / n, 1) for k in after if k != "cpu_s"}
+        if "cpu_s" in after:
+            out["postgres_cpu_ms"] = round(1000 * (after["cpu_s"] - before["cpu_s"]) / n, 1)
+        return out
+
+
 def own_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -857,10 +911,15 @@ async def main_async(args) -> int:
             report(warm, 0, 0, True)
             raise SystemExit("the warm-up journeys failed: see above")
         rates = parse_ramp(args.ramp) if args.ramp else [args.rate]
+        costs = DatabaseCost(server.database_url, server.tmp / "uploads") if server else None
         for rate in rates:
+            db0 = costs.snapshot() if costs else None
             cpu0, own0 = cpu_seconds(get_pids()), own_cpu()
             stage = await run_stage(base, rate, args.duration, media, args.think, counter, args.grace)
             out = report(stage, cpu_seconds(get_pids()) - cpu0, own_cpu() - own0, args.verbose)
+            if costs:
+                out["database_per_journey"] = costs.per_journey(db0, costs.snapshot(), stage.completed)
+                print(f"   per completed journey: {out['database_per_journey']}")
             results.append(out)
             total_completed += stage.completed
             total_submitted += stage.submitted
