@@ -30,7 +30,7 @@ from services.reference import rarechars
 from services.reference.exams import ReferenceData
 from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
 from views import rarechars as rarechar_views
-from web import errors
+from web import errors, metrics
 from web.admission import Admission
 from web.limits import BodyLimits
 from web.middleware import PlumbingMiddleware
@@ -85,6 +85,8 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         # For the operator: the process serves and its database answers (views/health.py)
         Route("/healthz", health.healthz, name="healthz"),
         Route("/readyz", health.readyz, name="readyz"),
+        # Prometheus, only for METRICS_ALLOW (web/metrics.py); nginx does not pass it on (deploy/nginx.conf)
+        Route("/metrics", metrics.make_endpoint(settings.metrics_allow), name="metrics"),
         # 注册, 登录, 找回密码, 账号信息 (views/accounts.py; services/accounts/)
         Route("/captcha.png", accounts.captcha_image, name="captcha"),
         Route("/register", accounts.register, methods=["GET", "POST"], name="register"),
@@ -123,8 +125,10 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     app = Starlette(
         debug=False,
         routes=routes,
-        # Every request: its size (web.limits, one limit per route) before its body is read, then CSRF.
-        middleware=[Middleware(PlumbingMiddleware, settings=settings, exempt_prefixes=("/pay/notify",),
+        # Outermost, the requests' metrics (web/metrics.py), so that the refusals are counted too. Then every
+        # request: its size (web.limits, one limit per route) before its body is read, admission, then CSRF.
+        middleware=[Middleware(metrics.MetricsMiddleware),
+                    Middleware(PlumbingMiddleware, settings=settings, exempt_prefixes=("/pay/notify",),
                                body_limit=BodyLimits(routes), refuse=errors.refusal, busy=errors.busy,
                                admission=admission)],
         exception_handlers={HTTPException: errors.http_error, ClientDisconnect: errors.client_gone,

@@ -9,10 +9,16 @@ and every response after the first on a keep-alive connection waited about 40 ms
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import os
+import shutil
 import socket
+import tempfile
+from pathlib import Path
 
 import uvicorn
+from prometheus_client import multiprocess
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
@@ -57,16 +63,60 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+@contextlib.contextmanager
+def metrics_dir():
+    """PROMETHEUS_MULTIPROC_DIR for this node's workers (web/metrics.py), in the environment before any of them
+    starts: the one given, emptied of an earlier run's files (its counters would go on from them, its live gauges
+    count processes long gone), or a new one, removed at the end. Yields the directory."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for old in Path(given).glob("*.db"):
+            old.unlink()
+        yield given
+        return
+    made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kjks-metrics-")
+    try:
+        yield made
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(made, ignore_errors=True)
+
+
+class MetricsWorkers(Multiprocess):
+    """uvicorn's supervisor, which also tells prometheus_client when a worker is gone (died and replaced, restarted
+    by SIGHUP, removed by SIGTTOU), so that its live gauges (the requests in flight, the database pool) stop
+    counting. The supervisor looks at its workers every half second; this looks with it."""
+
+    def __init__(self, config, sockets, metrics_dir: str):
+        super().__init__(config, sockets)
+        self.metrics_dir = metrics_dir
+        self.pids: set[int] = set()
+
+    def keep_subprocess_alive(self) -> None:
+        super().keep_subprocess_alive()
+        pids = {process.pid for process in self.processes}
+        for pid in self.pids - pids:
+            multiprocess.mark_process_dead(pid, self.metrics_dir)
+        self.pids = pids
+
+
 def serve(host: str, port: int, workers: int = 1, *, log_level: str = "warning", access_log: bool = False,
           graceful_seconds: float = 20.0) -> None:
     """Serve app:asgi on host:port with `workers` processes (the standard asyncio loop: with uvloop the p99 of
     multi-kilobyte pages under load was 5-10 times worse in our measurements, README)."""
     config = uvicorn.Config("app:asgi", factory=True, host=host, port=port, workers=workers, loop="asyncio",
                             http="server:ChineseRefusals",
+                            # X-Forwarded-For is read by the app, and only from TRUSTED_PROXIES (web/proxies.py):
+                            # uvicorn's own handling would trust it from 127.0.0.1 by default.
+                            proxy_headers=False, server_header=False,
                             log_level=log_level, access_log=access_log, backlog=BACKLOG, timeout_keep_alive=KEEP_ALIVE,
                             timeout_graceful_shutdown=graceful_seconds)
     sock = listening_socket(host, port)
     if workers > 1:
-        Multiprocess(config, sockets=[sock]).run()
+        # Several processes: their metrics go through files (one worker keeps them in memory; the cli has
+        # imported prometheus_client already, too late for the directory to matter to it).
+        with metrics_dir() as directory:
+            MetricsWorkers(config, [sock], directory).run()
     else:
         uvicorn.Server(config).run(sockets=[sock])

@@ -31,7 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 
 import db
 from services.accounts.sessions import sid_hash
-from web import admission as admission_tiers, forms, proxies
+from web import admission as admission_tiers, forms, metrics, proxies
 from web import sessions
 
 log = logging.getLogger("kjks")
@@ -135,6 +135,7 @@ class PlumbingMiddleware:
         admission = self.admission
         tier = admission.tier(scope["method"], scope["path"], state["session"])
         if not admission.enter(tier):
+            metrics.refused(tier)
             response = self.busy(Request(scope, receive), self.settings.admission_retry_seconds)
             return await response(scope, receive, send_with_headers)
         admitted = time.monotonic()
@@ -162,6 +163,7 @@ class PlumbingMiddleware:
         overload, and one line in the log instead of a traceback. Its transaction, if any, was rolled back."""
         log.warning("database unavailable %s %s rid=%s: %s: %s", scope["method"], scope["path"],
                     scope["state"]["request_id"], type(exc).__name__, exc)
+        metrics.refused("database")
         response = self.busy(Request(scope, receive), self.settings.admission_retry_seconds)
         await response(scope, receive, send)
 

@@ -22,7 +22,7 @@ from db import transactions
 from models.accounts import Captcha, LoginFailure, LoginLock, RateWindow, Session, SmsCode, SmsThrottle, WechatLogin
 from models.profiles import AlipayAttempt
 from models.sandbox import AlipayCertification, SmsOutbox, WechatGrant
-from services import clock
+from services import clock, metrics
 from services.accounts import captcha, login, realname, sessions, sms, wechat
 
 log = logging.getLogger("kjks.housekeeping")
@@ -62,6 +62,8 @@ async def purge_forever(every: float = PURGE_EVERY, *, idle_seconds: int, max_se
             deleted = await purge_expired(clock.now(), idle_seconds=idle_seconds, max_seconds=max_seconds)
             if any(deleted.values()):
                 log.info("purged %s", ", ".join(f"{n} {table}" for table, n in deleted.items() if n))
+            metrics.job("housekeeping", ok=True)
         except Exception:  # keep the loop alive through a database hiccup
             log.exception("housekeeping failed")
+            metrics.job("housekeeping", ok=False)
         await asyncio.sleep(every * random.uniform(0.8, 1.2))

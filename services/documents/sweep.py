@@ -54,7 +54,7 @@ import anyio.to_thread
 from models.applications import Application
 from models.profiles import Profile, RealnameRequest
 from models.snapshot import Snapshot
-from services import clock
+from services import clock, metrics
 from services.documents import uploads
 
 log = logging.getLogger("kjks.sweep")
@@ -178,6 +178,8 @@ async def sweep_forever(upload_dir, every_seconds: float = SWEEP_EVERY) -> None:
             counts = await sweep(upload_dir, clock.now())
             if counts["temp"] or counts["unreferenced"]:
                 log.info("swept %d temp and %d unreferenced files", counts["temp"], counts["unreferenced"])
+            metrics.job("sweep", ok=True)
         except Exception:  # keep the loop alive through a database hiccup
             log.exception("sweeping the upload folder failed")
+            metrics.job("sweep", ok=False)
         await asyncio.sleep(every_seconds * random.uniform(0.8, 1.2))

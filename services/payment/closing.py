@@ -9,7 +9,7 @@ from datetime import datetime
 
 from db import transactions
 from models.payments import Order
-from services import clock
+from services import clock, metrics
 from services.payment.orders import closed_values, expired
 from services.providers.payment import PaymentProvider
 
@@ -42,6 +42,8 @@ async def close_expired_forever(provider: PaymentProvider) -> None:
             closed = await close_expired(clock.now(), provider)
             if closed:
                 log.info("closed %d expired orders", closed)
+            metrics.job("close_expired", ok=True)
         except Exception:  # keep the loop alive through a database hiccup
             log.exception("closing expired orders failed")
+            metrics.job("close_expired", ok=False)
         await asyncio.sleep(CLOSE_EVERY)

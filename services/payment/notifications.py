@@ -16,6 +16,7 @@ from db import transactions
 from models.applications import Application, Status
 from models.payments import Order, OrderStatus, PaymentNotification
 from models.reviews import ReviewLog
+from services import metrics
 from services.payment.orders import close, is_number
 from services.providers.payment import PaymentProvider, TradeState
 
@@ -39,6 +40,7 @@ async def settle(order: Order, trade_no: str, paid_at: datetime, now: datetime) 
 
         moved, app_moved = await transactions.atomic(pay)
         if app_moved:
+            metrics.payment()  # committed: this notification (or query) moved the application
             return "paid", ""
         if moved:  # money for this order, but the application had left 审核通过 (重新报名): 对账 must see it
             return "late_paid", "报名已不是审核通过状态"

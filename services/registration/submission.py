@@ -20,6 +20,7 @@ from models.snapshot import (CandidateFacts, ConditionFacts, ExamFacts, Material
 from models.exams import ExamProvince, Site
 from models.payments import Order, OrderStatus
 from models.reviews import ReviewLog
+from services import metrics
 from services.registration import eligibility, fees, photo_check, wizard
 from services.documents import uploads
 from services.providers.payment import PaymentProvider
@@ -119,6 +120,7 @@ async def _submit_at_version(app: Application, ep: ExamProvince, account, now, u
 
     if await transactions.atomic(move) is None:
         return None
+    metrics.submission()  # committed: this attempt moved the draft
     earlier = app.submission  # a rejected application submitted again: its old snapshot is replaced
     if earlier and upload_dir:
         uploads.drop_after(upload_dir, uploads.Change(True, tuple(earlier.files - snap.files - {app.pending_photo})))
