@@ -49,16 +49,22 @@ async def test_a_notification_arriving_while_re_registration_holds_the_applicati
     application, order = await approved_with_order()
     browser = await account_client(app, await application.account)
     record = ReviewLog.record
+    holding = asyncio.Event()
 
     async def slow_record(application_id, action, *args, **kwargs):
-        if action == "withdraw":  # the application is held: let the notification arrive now
+        if action == "withdraw":  # the application is held: let the notification arrive now, and give it time
+            holding.set()
             await asyncio.sleep(0.4)
         return await record(application_id, action, *args, **kwargs)
 
+    async def notify_while_held():
+        # Sent once 重新报名 holds the application, however long its first steps take on a busy machine.
+        await asyncio.wait_for(holding.wait(), 30)
+        return await notify(client, signed(settings, order))
+
     monkeypatch.setattr(ReviewLog, "record", slow_record)
     async with browser:
-        restarted, notified = await asyncio.gather(withdraw(browser, application.id),
-                                                   notify_later(client, signed(settings, order), 0.15))
+        restarted, notified = await asyncio.gather(withdraw(browser, application.id), notify_while_held())
     await assert_consistent(application.id, order, restarted, notified)
     assert (await Application.get(id=application.id)).status == "withdrawn"  # it held the application first
 
