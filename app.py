@@ -26,7 +26,7 @@ from services.accounts import housekeeping, login, passwords
 from services.documents import form_pdf, sweep
 from services.payment import closing
 from services.providers import make_providers
-from services.reference import rarechars
+from services.reference import rarechars, regions
 from services.reference.exams import ReferenceData
 from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
 from views import rarechars as rarechar_views
@@ -47,7 +47,9 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
                         parallelism=settings.password_parallelism, at_once=settings.password_hashes_at_once)
     login.configure(failure_seconds=settings.login_failure_seconds)
     static = StaticFiles(ROOT / "static")  # from memory, under versioned URLs (web/static.py)
-    render = Renderer(templates_for(settings, {"rarechar_radicals": rarechars.radicals, "static_url": static.url}),
+    render = Renderer(templates_for(settings, {"rarechar_radicals": rarechars.radicals, "static_url": static.url,
+                                               # every province's cities: the city list without JavaScript
+                                               "region_provinces": regions.PROVINCES, "region_cities": regions.cities}),
                       settings)
 
     @contextlib.asynccontextmanager
@@ -96,6 +98,7 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         Route("/forgot", accounts.forgot, methods=["GET", "POST"], name="forgot"),
         Route("/account", accounts.account_page, name="account"),
         Route("/rarechars", rarechar_views.search_page, name="rarechars"),
+        Route("/register/rarechars", accounts.rarechar_page, methods=["POST"], name="rarechar_pick"),  # without JS
         # 微信扫码登录 (views/wechat.py; services/accounts/wechat.py)
         Mount("/login/wechat", routes=wechat.routes),
         Route("/account/wechat/unbind", wechat.unbind, methods=["POST"], name="wechat_unbind"),

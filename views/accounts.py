@@ -7,7 +7,8 @@ from starlette.responses import Response
 
 from models.accounts import Account, IdType
 from services import clock
-from services.accounts import captcha, idnumbers, names, reset, signup, sms
+from services.accounts import captcha, idnumbers, kept, names, reset, signup, sms
+from services.reference import rarechars
 from services.accounts import login as ops
 from web.forms import Form, client_ip, column, posted, safe_next
 from web.render import redirect, render
@@ -34,10 +35,11 @@ FORMS = {
 
 def _form_page(request: Request, purpose: str, values: dict | None = None, errors: dict | None = None, *,
                help_links: dict | None = None, sms_state: dict | None = None, status: int = 200,
-               fragment: str | None = None):
+               fragment: str | None = None, kept_passwords: str = ""):
     blank = {"id_type": IdType.MAINLAND} if purpose == "register" else {}
     ctx = {"values": values or blank, "errors": errors or {}, "help_links": help_links or {}, "sms": sms_state or {},
-           "purpose": purpose, "id_types": IdType.LABELS, "hints": idnumbers.FORMAT_HINTS}
+           "purpose": purpose, "id_types": IdType.LABELS, "hints": idnumbers.FORMAT_HINTS,
+           "kept_passwords": kept_passwords}
     return render(request, FORMS[purpose][0], ctx, fragment=fragment, status=status)
 
 
@@ -45,10 +47,75 @@ def _typed(form: Form, purpose: str) -> dict:
     return {k: form.get(k) for k in FORMS[purpose][1]}
 
 
+# The form's round trips without JavaScript (免费获取验证码, 生僻字, 看不清): each is a POST of the whole form that
+# answers with the form again as typed; the passwords, never shown again, ride sealed (services/accounts/kept.py).
+
+
+def _sealed(request: Request, form: Form, purpose: str) -> str:
+    """The passwords typed in `form` (or those it carried sealed), sealed for the page that answers it."""
+    secret = request.app.state.settings.secret_key
+    password, password2 = form.get("password", strip=False), form.get("password2", strip=False)
+    if not password and not password2:
+        opened = kept.unseal(secret, request.state.sid_hash, purpose, form.get("kept_passwords"))
+        if opened is None:
+            return ""
+        password, password2 = opened
+    return kept.seal(secret, request.state.sid_hash, purpose, password, password2)
+
+
+def _open_kept(request: Request, form: Form, purpose: str) -> None:
+    """注册 / 确认重置密码 with both password fields left empty after a round trip: the passwords typed before it."""
+    if form.get("password", strip=False) or form.get("password2", strip=False):
+        return
+    opened = kept.unseal(request.app.state.settings.secret_key, request.state.sid_hash, purpose,
+                         form.get("kept_passwords"))
+    if opened is not None:
+        form.replace("password", opened[0])
+        form.replace("password2", opened[1])
+
+
+def _round_trip(request: Request, form: Form, purpose: str) -> Response | None:
+    """The answer of a round trip the form's POST carries instead of 注册 / 确认重置密码, or None: back from the
+    生僻字 page (`picked`: the character, added at the end of the name, or "" for 返回), or 看不清 (a new
+    图形验证码; the page draws a fresh one whatever was posted)."""
+    if "picked" not in form.data and not form.get("new_captcha"):
+        return None
+    values = _typed(form, purpose)
+    values["sms_code"] = form.get("sms_code")
+    picked = form.get("picked")
+    if len(picked) == 1 and rarechars.is_renderable(picked):
+        values["name"] = (values.get("name") or "") + picked
+    if purpose == "register":
+        values["id_type"] = form.get("id_type") if form.get("id_type") in IdType.LABELS else IdType.MAINLAND
+    return _form_page(request, purpose, values, kept_passwords=_sealed(request, form, purpose))
+
+
+async def rarechar_page(request: Request):
+    """生僻字 without JavaScript: the 注册 / 找回密码 form POSTed here as typed (nothing in the address); the search
+    and its results are buttons of one form that carries it on, and a character's button posts it back to the
+    form's page (`picked`), which adds the character to the name (_round_trip)."""
+    form = await posted(request)
+    purpose = form.get("purpose") if form.get("purpose") in FORMS else "register"
+    pinyin = form.get("pinyin")[:12]
+    strokes, radical = form.number("strokes", 1, 99), form.number("radical", 1, 214)
+    searched = bool(pinyin or strokes or radical)
+    results = rarechars.search(pinyin=pinyin or None, strokes=strokes, radical=radical, limit=200) if searched else []
+    values = {**_typed(form, purpose), "sms_code": form.get("sms_code")}
+    if purpose == "register":
+        values["id_type"] = form.get("id_type") if form.get("id_type") in IdType.LABELS else IdType.MAINLAND
+    ctx = {"purpose": purpose, "back": "/forgot" if purpose == "reset" else "/register", "values": values,
+           "kept_passwords": _sealed(request, form, purpose), "results": results, "searched": searched,
+           "pinyin": pinyin, "strokes": strokes, "radical": radical, "radicals": rarechars.radicals()}
+    return render(request, "accounts/rarechar_pick.html", ctx)
+
+
 async def register(request: Request):
     if request.method == "GET":
         return _form_page(request, "register")
     form = await posted(request)
+    if (answer := _round_trip(request, form, "register")) is not None:
+        return answer
+    _open_kept(request, form, "register")
     r = signup.validate_registration(form, clock.today())
     account = await signup.register(r, secret=request.app.state.settings.secret_key, now=clock.now())
     if account is None:
@@ -70,17 +137,27 @@ async def send_sms(request: Request):
     check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"), secret=secret, now=clock.now())
     sent = await sms.request_code(request.app.state.providers.sms, form.get("phone"), purpose, secret=secret,
                                   now=clock.now(), ip=client_ip(request), captcha=check_captcha)
-    # The message goes next to its field: the phone's under the button, the captcha's under the captcha.
+    # The message goes next to its field, which is marked invalid: the phone's (phone_field.html, swapped out of
+    # band by htmx), the captcha's under the captcha.
     phone_error = sent.error if sent.field == "phone" else None
-    return _form_page(request, purpose, _typed(form, purpose), {sent.field: sent.error} if sent.error else {},
+    values = _typed(form, purpose)
+    if purpose == "register":  # without JavaScript the whole form came: it comes back as typed
+        values["id_type"] = form.get("id_type") if form.get("id_type") in IdType.LABELS else IdType.MAINLAND
+    # 手机号已注册: its message links the 帮助中心's answer.
+    help_links = {"phone": "phone-registered"} if sent.error == sms.PHONE_TAKEN else None
+    return _form_page(request, purpose, values, {sent.field: sent.error} if sent.error else {}, help_links=help_links,
                       sms_state={"error": phone_error, "wait": sent.wait, "sent": not sent.error},
-                      status=422 if sent.error else 200, fragment="sms_response.html")
+                      status=422 if sent.error else 200, fragment="sms_response.html",
+                      kept_passwords=_sealed(request, form, purpose))
 
 
 async def forgot(request: Request):
     if request.method == "GET":
         return _form_page(request, "reset")
     form = await posted(request, limits={"id_number": column(Account, "id_number")})  # looked up by it
+    if (answer := _round_trip(request, form, "reset")) is not None:
+        return answer
+    _open_kept(request, form, "reset")
     r = reset.validate_reset(form)
     if not await reset.reset_password(r, secret=request.app.state.settings.secret_key, now=clock.now()):
         return _form_page(request, "reset", _typed(form, "reset"), r.errors, status=422)
@@ -102,8 +179,19 @@ async def login(request: Request):
                "notice": "密码已重置，请使用新密码登录" if q.get("reset") else None}
         return render(request, "accounts/login.html", ctx)
     form = await posted(request, keys={"login": LOGIN_MAX})
-    login_name, password = ops.credentials(form, "login", "请输入证件号码或手机号")
+    secret, sid_hash = request.app.state.settings.secret_key, request.state.sid_hash
     nxt = safe_next(form.get("next") or "/")
+    if form.get("new_captcha"):  # 看不清 without JavaScript: the form again as typed, with a new image
+        typed = form.get("password", strip=False)
+        sealed = kept.seal(secret, sid_hash, "login", typed, "") if typed else form.get("kept_password")
+        opened = kept.unseal(secret, sid_hash, "login", sealed)
+        ctx = {"values": {"login": form.get("login")}, "errors": {}, "next": nxt,
+               "kept_password": sealed if opened else ""}
+        return render(request, "accounts/login.html", ctx)
+    if not form.get("password", strip=False) and (opened := kept.unseal(secret, sid_hash, "login",
+                                                                        form.get("kept_password"))):
+        form.replace("password", opened[0])
+    login_name, password = ops.credentials(form, "login", "请输入证件号码或手机号")
     check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"),
                                     secret=request.app.state.settings.secret_key, now=clock.now())
     # A name longer than any 证件号码 or 手机号 is looked up as no name: the answer of an unknown account.

@@ -1,11 +1,17 @@
 """首页 and 帮助中心."""
 from starlette.requests import Request
 
+from services.registration import applications
 from web.render import render
+from web.sessions import current_account
 
 
 async def index(request: Request):
-    return render(request, "home/index.html")
+    """首页: for a candidate, each application with its state and its next action (the manual's only way there
+    was 选择考试 → 进入)."""
+    account = current_account(request)
+    rows = await applications.on_home(request.app.state.reference, account.id) if account else []
+    return render(request, "home/index.html", {"applications": rows})
 
 
 async def help_centre(request: Request):

@@ -11,7 +11,7 @@ from services.accounts import profile as rules
 from services.reference import options as reference
 from services.reference import regions
 from services.reference.regions import PROVINCES
-from web.forms import Form, posted
+from web.forms import Form, posted, province_from_city
 from web.render import redirect, render
 from web.sessions import verified_candidate
 
@@ -41,12 +41,9 @@ async def _section(request: Request, section: str, save):
     the page again with what was typed and the messages (422)."""
     account = verified_candidate(request)
     if request.method == "GET":
-        q = Form(request.query_params)
-        typed = None
-        if section == "work" and q.get("employer_province") in PROVINCES:  # no-JavaScript province change
-            typed = {k: q.get(k) for k in rules.FIELDS[section]}
-        return await _page(request, account, section, typed)
+        return await _page(request, account, section, None)
     form = await posted(request)  # the 证件照: bounded by the route's limit (web.limits)
+    province_from_city(form, "employer_province", "employer_city")
     try:
         if await save(account, form, clock.today()):
             return redirect(request, PAGES[section][1])

@@ -68,7 +68,9 @@ async def submit_online(request: Request):
         return redirect(request, "/realname")
     form = await posted(request)  # the images: bounded by the route's limit (web.limits)
     try:
+        # A city chosen from every province's list (without JavaScript) names its province.
         province, city = form.get("province"), form.get("city")
+        province = province or regions.province_of(city) or ""
         images, errors = await realname.clean_images({f: form.data.get(f) for f in realname.IMAGE_FIELDS})
         errors.update(form.errors)
         errors.update(realname.region_errors(province, city))  # after the images: the order of the page

@@ -78,6 +78,8 @@ def _ids(values: list[str]) -> tuple[list[str], dict[str, str]]:
 
 async def login(request: Request):
     form = await posted(request, keys={"username": column(Reviewer, "username")})
+    if form.get("new_captcha"):  # 看不清 without JavaScript: the form again with a new image (the password typed again)
+        return render(request, "review/login.html", {"values": {"username": form.get("username")}, "errors": {}})
     username, password = ops.credentials(form, "username", "请输入用户名")
     check_captcha = captcha.checker(request.state.sid_hash, form.get("captcha"),
                                     secret=request.app.state.settings.secret_key, now=now())

@@ -19,7 +19,9 @@ async def start(request: Request):
     row = await wechat.start(request.state.sid_hash, clock.now())
     url = request.app.state.providers.wechat.authorize_url(row.state)
     qr = qr_code.svg_data_uri(url)
-    return render(request, "accounts/wechat.html", {"login": row, "qr": qr, "qr_url": url, "status": "pending"})
+    # htmx: the panel of the 登录 page (templates/accounts/login.html); else the page of its own.
+    return render(request, "accounts/wechat.html", {"login": row, "qr": qr, "qr_url": url, "status": "pending"},
+                  fragment="wechat_panel.html")
 
 
 async def _own(request: Request):
@@ -51,6 +53,9 @@ async def bind(request: Request):
     if request.method == "GET":
         return render(request, "accounts/wechat_bind.html", {"login": row, "values": {}, "errors": {}})
     form = await posted(request, keys={"id_number": column(Account, "id_number")})
+    if form.get("new_captcha"):  # 看不清 without JavaScript: the form again with a new image (the password typed again)
+        return render(request, "accounts/wechat_bind.html", {"login": row, "values": {"id_number": form.get("id_number")},
+                                                             "errors": {}})
     typed, password = ops.credentials(form, "id_number", "请输入证件号码")
     id_number = idnumbers.normalize(typed)
     # A number longer than the column is looked up as no number: the answer of an unknown account.

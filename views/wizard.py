@@ -16,9 +16,9 @@ from services import clock
 from services.reference import options as reference
 from services.reference import regions
 from services.reference.regions import PROVINCES
-from services.registration import applications, drafts, eligibility, fees, submission, wizard
+from services.registration import applications, drafts, eligibility, fees, photos, submission, wizard
 from services.registration import personal as personal_data
-from web.forms import Form, posted
+from web.forms import Form, posted, province_from_city
 from web.render import redirect, render
 from web.sessions import own_application, verified_candidate
 
@@ -164,16 +164,23 @@ async def condition(request: Request):
 
 
 def _typed(form: Form) -> tuple[dict, dict]:
-    """What the candidate typed in the whole form (or a no-JavaScript reload's query), kept through a photo
-    upload, successful or not: (personal values, the city, site and subjects chosen)."""
+    """What the candidate typed in the whole form, kept through a photo upload, successful or not, and the
+    page's other round trips: (personal values, the city, site and subjects chosen)."""
     values = {k: form.get(k, strip=False) for k in personal_data.PERSONAL_FIELDS}
     chosen = {"city_id": form.id("city"), "site_id": form.id("site"), "subjects": form.texts("subjects")}
     return values, chosen
 
 
+PREVIEW_FIRST = "所选照片已自动处理，请确认下方预览后点击“使用此照片”"
+
+# How the server adjusted a photo, carried by the redirect after 上传照片 (a word of ours, nothing typed).
+ADJUSTED = {"both": "裁剪并缩放", "crop": "裁剪", "scale": "缩放"}
+
+
 async def _info_page(request: Request, app, ep, values: dict, errors: dict, *, status: int = 200, city_id=None,
                      site_id=None, subjects=None, photo_note=""):
-    """The 报名信息填写 page (and the photo's answers): reference data only, no query of its own."""
+    """The 报名信息填写 page (and the photo's answers): reference data, and who is registering (the account; its
+    信息采集 only for a 证件 that does not give 性别 and 出生日期)."""
     refdata = request.app.state.reference
     cities = await refdata.cities(ep.id)
     if city_id is None and app.site_id:
@@ -187,9 +194,33 @@ async def _info_page(request: Request, app, ep, values: dict, errors: dict, *, s
         values=values, errors=errors, ethnic_groups=reference.ETHNIC_GROUPS,
         political=reference.POLITICAL_STATUS, levels=reference.EDUCATION_LEVELS, degrees=reference.DEGREES,
         provinces=PROVINCES, employer_cities=regions.cities(values.get("employer_province", "")),
-        photo_note=photo_note, per_person=fees.yuan(ep.fee_per_person_fen),
+        photo_note=photo_note, who=await personal_data.registrant(verified_candidate(request)),
+        per_person=fees.yuan(ep.fee_per_person_fen),
         per_subject=fees.yuan(ep.fee_per_subject_fen))
     return render(request, wizard.BY_ID["info"].template, ctx, status=status)
+
+
+async def _kept(request: Request, app, ep, form: Form, *, adjusted: str = ""):
+    """The page's own round trips (上传照片, 使用此照片, and without JavaScript 更新报名点 / 计算费用): what was
+    typed is kept in the draft (drafts.keep_typed) and the answer is a redirect to the page (PRG), so that
+    Back and reload show 报名信息填写, never a POST's address, and nothing typed goes into a URL. Only a site
+    of the chosen city with a place left (or the one already held) and the exam's own subjects are kept; a
+    city chosen without its site yet rides in the address (`?city=`: an id of the exam's data, nothing personal)."""
+    url = step_url(app, wizard.BY_ID["info"])
+    anchor = "#photo-box" * bool(adjusted or "photo" in request.url.path)
+    if not any(k in form.data for k in (*personal_data.PERSONAL_FIELDS, "city", "site", "subjects")):
+        # Only the file came (not the page's form): the draft keeps what it holds, and its step stays as it was.
+        return redirect(request, url + (f"?adjusted={adjusted}" if adjusted else "") + anchor)
+    values, chosen = _typed(form)
+    city_id = chosen["city_id"] if chosen["city_id"] in {c.id for c in await request.app.state.reference.cities(ep.id)} else None
+    sites = await request.app.state.reference.sites(ep.id, city_id) if city_id else []
+    site = next((x for x in sites if x.id == chosen["site_id"]), None)
+    site_id = site.id if site is not None and (site.taken < site.capacity or site.id == app.site_id) else app.site_id
+    subjects = [x for x in dict.fromkeys(chosen["subjects"]) if x in app.exam.subjects]
+    await drafts.keep_typed(app, site_id, subjects, values)  # not a draft any more: the gate sends it on
+    query = [f"city={city_id}"] if city_id and site_id not in {x.id for x in sites} else []
+    query += [f"adjusted={adjusted}"] if adjusted else []
+    return redirect(request, url + ("?" + "&".join(query) if query else "") + anchor)
 
 
 async def info(request: Request):
@@ -197,17 +228,34 @@ async def info(request: Request):
     if not app.personal and not await drafts.start_personal(app, account, request.app.state.settings.upload_dir):
         return redirect(request, step_url(app, step))  # changed meanwhile: read it again
     if request.method == "GET":
+        # Nothing typed is ever read from the address: only the city whose sites to list, and how the server
+        # adjusted a photo just uploaded (both set by our own redirect, _kept).
         q = Form(request.query_params)
-        if "city" in q.data:  # without JavaScript the city is chosen by a reload that carries the whole form
-            values, chosen = _typed(q)
-            return await _info_page(request, app, ep, values, {}, **chosen)
-        return await _info_page(request, app, ep, personal_data.take_values(app), {})
+        city_id = q.id("city")
+        if city_id not in {c.id for c in await request.app.state.reference.cities(ep.id)}:
+            city_id = None
+        note = ""
+        if app.pending_photo and q.get("adjusted") in ADJUSTED:
+            rules = photos.PhotoRules.from_province(ep.photo_rules)
+            note = f"已自动{ADJUSTED[q.get('adjusted')]}为{rules.min_width}×{rules.min_height}像素"
+        return await _info_page(request, app, ep, personal_data.take_values(app), {}, city_id=city_id,
+                                photo_note=note)
     form = await posted(request)  # multipart: the photo input is part of the form (web.limits)
+    province_from_city(form, "employer_province", "employer_city")
     try:
+        if form.get("refresh"):  # without JavaScript: 更新报名点 / 计算费用 (the page again, nothing checked)
+            return await _kept(request, app, ep, form)
         _, chosen = _typed(form)
+        # A photo chosen but not sent with 上传照片 goes with 确认无误，下一步 (the form holds its input).
+        chosen_photo = form.data.get("photo")
+        sent = None
+        if getattr(chosen_photo, "filename", None):
+            sent = await drafts.upload_photo(app, ep, request.app.state.settings.upload_dir, chosen_photo)
         checked = await personal_data.check_info(form, account, app, ep, today=clock.today(), **chosen)
     finally:
         await form.close()
+    if sent is not None and (sent.error or app.pending_photo):  # refused, or adjusted: its preview to confirm
+        checked.errors["photo"] = sent.error or PREVIEW_FIRST
     if checked.errors:
         return await _info_page(request, app, ep, checked.personal, checked.errors, status=422, **chosen)
     saved = await drafts.save_info(app, chosen["site_id"], chosen["subjects"], checked.personal)
@@ -230,27 +278,34 @@ async def fee(request: Request):
 
 
 async def photo(request: Request):
-    """个人照片: prepared by the server; an adjusted photo waits for 使用此照片 (preview)."""
+    """个人照片: prepared by the server; an adjusted photo waits for 使用此照片 (preview). Stored: a redirect to
+    the page with what was typed kept (_kept); refused: the page again with the message next to the field."""
     account, app, ep, step = await gate(request, "info")
+    if request.method == "GET":  # the address of the upload, reopened from history: the page itself
+        return redirect(request, step_url(app, step))
     form = await posted(request)  # the photo: bounded by the route's limit (web.limits)
     try:
         values, chosen = _typed(form)
         done = await drafts.upload_photo(app, ep, request.app.state.settings.upload_dir, form.data.get("photo"))
+        if not done.error:
+            adjusted = next((code for code, words in ADJUSTED.items() if f"已自动{words}为" in done.note), "")
+            return await _kept(request, app, ep, form, adjusted=adjusted)
     finally:
         await form.close()
-    status = CONFLICT if done.refused else 422 if done.error else 200
-    errors = {"photo": done.error} if done.error else {}
-    return await _info_page(request, app, ep, values, errors, status=status, photo_note=done.note, **chosen)
+    status = CONFLICT if done.refused else 422
+    return await _info_page(request, app, ep, values, {"photo": done.error}, status=status, **chosen)
 
 
 async def photo_accept(request: Request):
-    """使用此照片: the previewed photo becomes the application's photo."""
+    """使用此照片: the previewed photo becomes the application's photo (then the page again, as after 上传照片)."""
     account, app, ep, step = await gate(request, "info")
+    if request.method == "GET":
+        return redirect(request, step_url(app, step))
     form = await posted(request)
     await form.close()  # a photo chosen again meanwhile is not this button's: only the typed values are kept
     values, chosen = _typed(form)
     if (await drafts.accept_photo(app, request.app.state.settings.upload_dir)).applied:
-        return await _info_page(request, app, ep, values, {}, **chosen)
+        return await _kept(request, app, ep, form)
     return await _info_page(request, app, ep, values, {"photo": drafts.NOT_A_DRAFT}, status=CONFLICT, **chosen)
 
 
@@ -264,31 +319,55 @@ async def _materials_page(request: Request, app, ep, errors: dict | None = None,
     return render(request, step.template, ctx, status=status)
 
 
+async def _upload_chosen(request: Request, app, items: dict, form: Form, pressed: str | None) -> tuple[dict, bool]:
+    """Every file chosen in the page's one form (`file:<item>`), whichever button sent it: a row's 上传 (`pressed`,
+    whose file may also come as `file`) or 下一步, so a file chosen without pressing 上传 is not lost. Returns
+    the messages by row ("item:<name>") and whether a change was refused (the application submitted meanwhile)."""
+    errors, refused = {}, False
+    for name, item in items.items():
+        upload = form.data.get("file:" + name) or (form.data.get("file") if name == pressed else None)
+        if name != pressed and not getattr(upload, "filename", None):
+            continue  # nothing chosen for this row
+        done = await drafts.upload_material(app, request.app.state.settings.upload_dir, item, upload)
+        if done.error:
+            errors["item:" + name] = done.error
+            refused = refused or done.refused
+    return errors, refused
+
+
 async def materials(request: Request):
     account, app, ep, step = await gate(request, "materials")
     if request.method == "GET":
         return await _materials_page(request, app, ep)
+    items = {m["name"]: m for m in submission.required_materials(ep, app.condition)}
+    form = await posted(request)  # the files chosen: bounded by the route's limit (web.limits)
+    try:
+        errors, refused = await _upload_chosen(request, app, items, form, None)
+    finally:
+        await form.close()
+    if errors:
+        return await _materials_page(request, app, ep, errors, CONFLICT if refused else 422)
     missing = await drafts.finish_materials(app, ep)
-    if missing:
-        return await _materials_page(request, app, ep, {"materials": "请上传必传的证明材料：" + "、".join(missing)}, 422)
+    if missing:  # the summary, and each missing item's own row
+        errors = {"materials": "请上传必传的证明材料：" + "、".join(missing)}
+        errors.update({"item:" + name: "此项为必传材料，请选择文件后点击“上传”" for name in missing})
+        return await _materials_page(request, app, ep, errors, 422)
     return after(request, missing is not None, app, ep, step)
 
 
 async def material_upload(request: Request):
-    """Upload or replace one item of the province's list (JPEG, PNG or PDF by content)."""
+    """上传 (or 更换) of one row: its file, and any other row's file chosen meanwhile (JPEG, PNG or PDF by content)."""
     account, app, ep, step = await gate(request, "materials")
     items = {m["name"]: m for m in submission.required_materials(ep, app.condition)}
-    form = await posted(request)  # the file: bounded by the route's limit (web.limits)
+    form = await posted(request)  # the files: bounded by the route's limit (web.limits)
     try:
-        item = items.get(form.get("item"))
-        if item is None:
+        if form.get("item") not in items:
             raise HTTPException(404)
-        done = await drafts.upload_material(app, request.app.state.settings.upload_dir, item, form.data.get("file"))
+        errors, refused = await _upload_chosen(request, app, items, form, form.get("item"))
     finally:
         await form.close()
-    if done.error:
-        return await _materials_page(request, app, ep, {"item:" + item["name"]: done.error},
-                                     CONFLICT if done.refused else 422)
+    if errors:
+        return await _materials_page(request, app, ep, errors, CONFLICT if refused else 422)
     return redirect(request, step_url(app, step))
 
 
@@ -369,8 +448,9 @@ routes = [
     Route("/apply/{app_id:id}/info", info, methods=["GET", "POST"], name="step_info"),
     Route("/apply/{app_id:id}/sites", site_options, name="step_info_sites"),
     Route("/apply/{app_id:id}/fee", fee, name="step_info_fee"),
-    Route("/apply/{app_id:id}/photo", photo, methods=["POST"], name="step_info_photo"),
-    Route("/apply/{app_id:id}/photo/accept", photo_accept, methods=["POST"], name="step_info_photo_accept"),
+    # GET too: a reload or Back to the address of an upload shows the page, not an error (PRG everywhere).
+    Route("/apply/{app_id:id}/photo", photo, methods=["GET", "POST"], name="step_info_photo"),
+    Route("/apply/{app_id:id}/photo/accept", photo_accept, methods=["GET", "POST"], name="step_info_photo_accept"),
     Route("/apply/{app_id:id}/materials", materials, methods=["GET", "POST"], name="step_materials"),
     Route("/apply/{app_id:id}/materials/upload", material_upload, methods=["POST"], name="step_material_upload"),
     Route("/apply/{app_id:id}/materials/{mid:id}/delete", material_delete, methods=["POST"],

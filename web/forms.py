@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
+from services.reference import regions
 from web import paths
 
 TEXT_MAX = 1000  # characters of any one value (the longest text a form takes is 200)
@@ -119,6 +120,11 @@ class Form:
         self.error(name, message)
         return None
 
+    def replace(self, name: str, value: str) -> None:
+        """`name` holds `value` from now on: a value the handler derived from another one it read (a city's
+        province), so that the rules that read the form see one consistent pair."""
+        self.data = FormData([(k, v) for k, v in self.data.multi_items() if k != name] + [(name, value)])
+
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
@@ -143,6 +149,14 @@ async def posted(request: Request, **typing) -> Form:
             raise HTTPException(413, FIELD_TOO_LARGE) from None
         raise HTTPException(400, TOO_MANY if message.startswith("Too many") else MALFORMED) from None
     return Form(data, **typing)
+
+
+def province_from_city(form: Form, province: str, city: str) -> None:
+    """A city chosen from the list of every province's cities (the page without JavaScript, partials/
+    city_select.html) names its province: the form's `province`, left empty, is set to it."""
+    named = regions.province_of(form.get(city))
+    if named and province in form.data and not form.get(province):  # a province chosen too must match (the rules)
+        form.replace(province, named)
 
 
 def ascii_fields(body: bytes, most: int = 256) -> dict[str, str] | None:

@@ -20,6 +20,7 @@ from services.registration import materials, photos
 KB, MB = 1024, 1024 * 1024
 FORM = 64 * KB  # every route not listed (ordinary forms; a GET has no body)
 ROOM = 1 * MB
+MATERIAL_FILES = 5  # web.forms.MAX_FILES: the files one form may carry
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,10 @@ LIMITS: dict[str, Limit] = {
     "step_info": Limit(photos.PhotoRules().max_kb * KB + ROOM),
     "step_info_photo_accept": Limit(photos.PhotoRules().max_kb * KB + ROOM),
     "profile_basic": Limit(profile.PHOTO_RULES.max_bytes + ROOM),  # 证件照: 2 MB
-    "step_material_upload": Limit(max(materials.MAX_PDF_BYTES, materials.IMAGE_RULES.max_bytes) + ROOM),  # 10 MB
+    # 证明材料上传 is one multipart form holding every item's file input: 上传 of a row and 下一步 both send every
+    # file chosen (at most MAX_FILES of a form, web.forms), each bounded by the service at 10 MB.
+    "step_material_upload": Limit(MATERIAL_FILES * max(materials.MAX_PDF_BYTES, materials.IMAGE_RULES.max_bytes) + ROOM),
+    "step_materials": Limit(MATERIAL_FILES * max(materials.MAX_PDF_BYTES, materials.IMAGE_RULES.max_bytes) + ROOM),
     "realname_online": Limit(len(realname.IMAGE_FIELDS) * realname.ID_IMAGE_RULES.max_bytes + ROOM),  # 3 × 5 MB
     "pay_notify": Limit(8 * KB, refusal="fail"),  # the gateway's notification: a few hundred bytes
 }

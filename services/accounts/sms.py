@@ -36,7 +36,7 @@ PURPOSES = ("register", "reset")  # 注册, 找回密码
 PER_PHONE_DAY = 10  # sends per phone and China day
 PER_ADDRESS = 20  # sends per address per window: an office behind one address must still be able to register
 ADDRESS_WINDOW = timedelta(hours=1)
-PHONE_TAKEN = "该手机号已注册。如需更换，请查看帮助中心"
+PHONE_TAKEN = "该手机号已注册。如需更换，请查看帮助中心"  # the page makes 帮助中心 a link (partials/forms.html)
 DAY_LIMITED = "该手机号今日获取验证码次数已达上限，请明天再试"
 ADDRESS_LIMITED = "该网络获取验证码次数过多，请1小时后再试"
 SEND_FAILED = "短信发送失败，请核对手机号后重试"

@@ -49,3 +49,10 @@ def city_name(province_code: str, city_code: str) -> str | None:
 
 def is_city(province_code: str, city_code: str) -> bool:
     return city_code in _names(province_code)
+
+
+def province_of(city_code: str) -> str | None:
+    """The province of a city's code (its first two digits, GB/T 2260), or None for no city of ours: a city
+    chosen from the list of every province's cities (the page without JavaScript) names its province."""
+    province = (city_code or "")[:2]
+    return province if is_city(province, city_code) else None

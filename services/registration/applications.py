@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from db.reads import Reads
-from models.applications import Application, Material
+from models.applications import Application, Material, Status
 from models.exams import Exam, ExamProvince
 from services.reference.exams import ReferenceData
+from services.reference.regions import PROVINCES
+from services.registration import wizard
 
 
 async def own(reads: Reads, reference: ReferenceData, account_id: int, app_id: int
@@ -24,6 +26,27 @@ async def exams_with_active(account_id: int) -> tuple[list[Exam], dict[int, Appl
     exams = await Exam.all().order_by("-year", "id")
     active = await Application.filter(account_id=account_id, active_key__isnull=False)
     return exams, {a.exam_id: a for a in active}
+
+
+# 首页: what each state of an application asks of the candidate next, and the page that does it (a wizard step,
+# or the printed form). A draft goes to the step it is at.
+NEXT_ACTION = {Status.SUBMITTED: ("等待审核", "result"), Status.REJECTED: ("修改后重新提交", "result"),
+               Status.APPROVED: ("去缴费", "pay"), Status.PAID: ("打印报名表", "form.pdf")}
+
+
+async def on_home(reference: ReferenceData, account_id: int) -> list[dict]:
+    """首页: the candidate's active applications, newest first, each with its state and its next action
+    (继续填写 / 等待审核 / 去缴费 / 打印报名表) and where that is; withdrawn ones (重新报名) are not shown."""
+    rows = []
+    for app in await Application.filter(account_id=account_id, active_key__isnull=False).order_by("-id"):
+        app.exam = await reference.exam(app.exam_id)
+        ep = await reference.province(app.province_id) if app.province_id else None
+        action, page = NEXT_ACTION.get(app.status) or ("继续填写", wizard.first_incomplete(app, ep).id)
+        rows.append({"id": app.id, "exam": app.exam.name, "level": app.exam.level,
+                     "province": PROVINCES.get(ep.province_code, "") if ep else "",
+                     "status": app.status, "status_label": Status.LABELS[app.status], "action": action,
+                     "url": f"/apply/{app.id}/{page}", "download": page == "form.pdf"})
+    return rows
 
 
 async def materials_of(app_id: int) -> dict[str, Material]:

@@ -118,6 +118,14 @@ async def save_info(app: Application, site_id: int, subjects: list[str], persona
     return await _update(app, site_id=site_id, subjects=subjects, personal=personal, info_done=True)
 
 
+async def keep_typed(app: Application, site_id: int | None, subjects: list[str], personal: dict) -> bool:
+    """报名信息填写 as typed, kept across the page's own round trips (上传照片, 使用此照片, and without JavaScript
+    更新报名点 / 计算费用), so that each answers with a redirect (PRG) and the page shows what was typed. Not
+    checked yet (the caller keeps only a site of the province, the exam's subjects): the step is done only once
+    确认无误，下一步 saves it checked (save_info)."""
+    return await _update(app, site_id=site_id, subjects=subjects, personal=personal, info_done=False)
+
+
 async def start_personal(app: Application, account, upload_dir) -> bool:
     """报名信息填写, first visit: 信息采集 copied into the application, its photo as a file of the application's
     own (a photo already uploaded here wins). Only at the version `app` was read at: False when the draft

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
+from models.accounts import IdType
 from models.applications import Application
 from models.exams import ExamCity, ExamProvince, Site
 from models.profiles import Education, Profile
 from models.snapshot import Personal
 from services.accounts import profile as record_rules
+from services.accounts.names import mask_id_number
 from services.registration import fees
 from services.registration.eligibility import EDU_RANK
 
@@ -39,6 +41,18 @@ async def personal_from_record(account) -> dict:
         "accounting_start": iso(p.accounting_start) if p else "", "position": (p.position or "") if p else "",
         "photo_from_record": p.photo if p else None,
     }
+
+
+async def registrant(account) -> dict:
+    """Who is registering, shown read-only in 报名信息填写's 基本信息 (the manual: the collected information is
+    pulled into the page), so that a name with a rare character is seen before 提交: from the account, and
+    性别 / 出生日期 from 信息采集 where the 证件号码 does not give them. The 证件号码 masked as on the account page."""
+    profile = None if account.birth_date else await Profile.get_or_none(account_id=account.id)
+    birth = account.birth_date or (profile.birth_date if profile else None)
+    return {"name": account.name, "id_type": IdType.LABELS.get(account.id_type, account.id_type),
+            "id_number": mask_id_number(account.id_number),
+            "gender": account.gender or (profile.gender if profile else None) or "",
+            "birth_date": birth.isoformat() if birth else ""}
 
 
 def take_values(app: Application) -> dict:

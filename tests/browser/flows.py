@@ -111,3 +111,13 @@ def fill_personal(page, email: str):
     page.fill("#email", email)
     page.select_option("#degree", "无")
     page.check("#no_employer")
+
+
+def log_in_reviewer(page, username: str = "beijing", password: str = "Shenhe2027") -> None:
+    """The demo reviewer of 北京 logged in on the board (审核登录), its queue shown."""
+    page.goto("/review")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.fill("#captcha", "TEST")
+    page.click("#review-login-form button[type=submit]")
+    page.wait_for_selector("#queue-table")

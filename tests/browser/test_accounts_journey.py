@@ -59,7 +59,7 @@ def test_wechat_qr_login_binds_on_first_scan(page):
     page.fill("#id_number", new_id(2))
     page.fill("#password", "Passw0rd2027")
     page.fill("#captcha", "TEST")
-    page.click("text=绑定并登录")
+    page.click("button:has-text('绑定并登录')")
     page.wait_for_selector(".user .who")
     assert page.inner_text(".user .who") == "王*明"
 

@@ -183,7 +183,7 @@ async def test_the_csrf_refusal_and_a_wrong_method_are_chinese_pages(client):
     await csrf_of(client)
     r = await client.post("/sms/send", data={"phone": "13800138000"})
     chinese_page(r, 403, "CSRF")
-    chinese_page(await client.get("/logout"), 405, NOT_FOUND)
+    chinese_page(await client.get("/logout"), 405, "该地址用于提交表单")
     r = await client.get("/no/such/page", headers={"HX-Request": "true"})
     assert r.status_code == 404 and NOT_FOUND in r.text and "<html" not in r.text
 

@@ -73,7 +73,7 @@ async def test_the_info_form_sent_with_a_chosen_photo_is_taken_not_refused_as_to
     from tests.factories import PERSONAL, at_info, city_and_site, images, token, upload_photo
 
     _, app_id = await at_info(client)
-    assert (await upload_photo(client, app_id)).status_code == 200
+    assert (await upload_photo(client, app_id)).status_code == 303  # PRG (issue 14)
     city, site = await city_and_site()
     big = images.jpeg(1800, 2400, quality=97)  # ~1.8 MB, within the photo's 2 MB
     assert len(big) > 1024 * 1024
@@ -82,5 +82,9 @@ async def test_the_info_form_sent_with_a_chosen_photo_is_taken_not_refused_as_to
     accepted = await client.post(f"/apply/{app_id}/photo/accept", data=data, files={"photo": ("me.jpg", big, "image/jpeg")})
     assert accepted.status_code != 413
     r = await client.post(f"/apply/{app_id}/info", data=data, files={"photo": ("me.jpg", big, "image/jpeg")})
+    # Issue 14: the chosen photo goes with 确认无误，下一步; this one the server adjusts, so its preview waits first.
+    assert r.status_code == 422 and "使用此照片" in r.text, r.text[:300]
+    await client.post(f"/apply/{app_id}/photo/accept", data=data)
+    r = await client.post(f"/apply/{app_id}/info", data=data)
     assert r.status_code == 303, r.text[:300]
     assert (await Application.get(id=app_id)).info_done

@@ -28,7 +28,7 @@ def a_file(name: str, data: bytes) -> UploadFile:
 async def test_a_change_that_finds_the_application_submitted_is_refused_and_leaves_its_files(client, demo, settings):
     _, app_id, _ = await at_step(client)
     assert (await upload(client, app_id, "学历证书（选传）", pdf(1))).status_code == 303
-    assert (await upload_photo(client, app_id, images.jpeg(1200, 1600, quality=92))).status_code == 200  # pending
+    assert (await upload_photo(client, app_id, images.jpeg(1200, 1600, quality=92))).status_code == 303  # pending
     app, ep = await draft_of(app_id)  # read as a draft ...
     await post(client, f"/apply/{app_id}/materials")
     assert (await post(client, f"/apply/{app_id}/confirm")).status_code == 303  # ... submitted in another tab

@@ -36,9 +36,10 @@ async def test_fee_total_is_computed_by_the_server(client, demo):
 async def test_photo_exact_size_is_used_and_a_large_one_is_previewed_before_use(client, demo):
     _, app_id = await at_info(client)
     r = await upload_photo(client, app_id, images.photo(295, 413))
-    assert r.status_code == 200 and (await Application.get(id=app_id)).photo
+    assert r.status_code == 303 and (await Application.get(id=app_id)).photo  # PRG: back to the page
     r = await upload_photo(client, app_id, images.jpeg(1200, 1600, quality=92))
     app = await Application.get(id=app_id)
+    r = await client.get(r.headers["location"].split("#")[0])
     assert app.pending_photo and "使用此照片" in r.text and "缩放" in r.text
     token = await csrf_of(client, "/exams")
     await client.post(f"/apply/{app_id}/photo/accept", data={"csrf_token": token})
@@ -129,6 +130,11 @@ async def test_the_records_photo_is_copied_so_a_later_record_change_leaves_the_a
 async def test_no_javascript_city_reload_keeps_what_was_typed(client, demo):
     _, app_id = await at_info(client)
     city, site = await city_and_site()
-    r = await client.get(f"/apply/{app_id}/info?city={city.id}&school=刚输入的学校&subjects=经济法基础")
+    # 更新报名点 without JavaScript is a POST of the form (issue 14: nothing typed in a URL), then the page (PRG).
+    r = await client.post(f"/apply/{app_id}/info", data={"csrf_token": await csrf_of(client, "/exams"), "refresh": "site",
+                                                        "city": str(city.id), "school": "刚输入的学校",
+                                                        "subjects": "经济法基础"})
+    assert r.status_code == 303 and r.headers["location"] == f"/apply/{app_id}/info?city={city.id}"
+    r = await client.get(r.headers["location"])
     assert 'value="刚输入的学校"' in r.text and f'value="{site.id}"' in r.text
     assert re.search(r'value="经济法基础" checked', r.text) and "¥56.00" in r.text
