@@ -121,3 +121,19 @@ def log_in_reviewer(page, username: str = "beijing", password: str = "Shenhe2027
     page.fill("#captcha", "TEST")
     page.click("#review-login-form button[type=submit]")
     page.wait_for_selector("#queue-table")
+
+
+def to_info(page, province: str) -> None:
+    """选择考试 (初级) → the province's 点击进入 → 阅读须知 (完全同意) → 考试公告 (已阅读并知晓) → 报考条件 → 报名信息填写."""
+    page.goto("/exams")
+    page.locator("#exams tr", has_text="初级").locator("button:has-text('进入')").click()
+    page.wait_for_url(re.compile(r"/province$"))
+    page.locator("#provinces tr", has_text=province).locator("button:has-text('点击进入')").click()
+    page.wait_for_url(re.compile(r"/notice$"))
+    page.check("#agree")
+    page.click("#agree-next")
+    page.wait_for_url(re.compile(r"/announcements$"))
+    page.click("button:has-text('已阅读并知晓')")
+    page.check("input[value='chuji_high_school']")
+    page.click("button:has-text('下一步')")
+    page.wait_for_url(re.compile(r"/info$"))

@@ -17,6 +17,7 @@ from tests.browser.flows import (
     new_id,
     outbox_code,
     site_subjects_and_photo,
+    to_info,
     verify_and_add_education,
 )
 
@@ -86,18 +87,7 @@ def test_the_whole_journey_without_javascript(browser, server_url, server_env):
     verify_and_add_education(page)
 
     # 网上报名, 选择考试 → 报名信息填写.
-    page.goto("/exams")
-    page.locator("#exams tr", has_text="初级").locator("button:has-text('进入')").click()
-    page.wait_for_url(re.compile(r"/province$"))
-    page.locator("#provinces tr", has_text="北京").locator("button:has-text('点击进入')").click()
-    page.wait_for_url(re.compile(r"/notice$"))
-    page.check("#agree")
-    page.click("#agree-next")
-    page.wait_for_url(re.compile(r"/announcements$"))
-    page.click("button:has-text('已阅读并知晓')")
-    page.check("input[value='chuji_high_school']")
-    page.click("button:has-text('下一步')")
-    page.wait_for_url(re.compile(r"/info$"))
+    to_info(page, "北京")
     app_id = int(re.search(r"/apply/(\d+)/", page.url).group(1))
     fill_personal(page, EMAIL)
     page.select_option("#city", label="朝阳区")

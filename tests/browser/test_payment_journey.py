@@ -7,20 +7,11 @@ import re
 
 from pypdf import PdfReader
 
-from tests.browser.flows import fill_personal, register, site_subjects_and_photo, verify_and_add_education
+from tests.browser.flows import fill_personal, register, site_subjects_and_photo, to_info, verify_and_add_education
 
 
 def submit_in_zhejiang(page):
-    page.goto("/exams")
-    page.locator("#exams tr", has_text="初级").locator("button:has-text('进入')").click()
-    page.wait_for_url(re.compile(r"/province$"))
-    page.locator("#provinces tr", has_text="浙江").locator("button:has-text('点击进入')").click()
-    page.check("#agree")
-    page.click("#agree-next")
-    page.click("button:has-text('已阅读并知晓')")
-    page.check("input[value='chuji_high_school']")
-    page.click("button:has-text('下一步')")
-    page.wait_for_url(re.compile(r"/info$"))
+    to_info(page, "浙江")
     page.select_option("#city", label="杭州市")
     site_subjects_and_photo(page)
     fill_personal(page, "zj@example.com")

@@ -8,7 +8,8 @@ import re
 
 from pypdf import PdfReader
 
-from tests.browser.flows import fill_personal, image, register, site_subjects_and_photo, verify_and_add_education
+from tests.browser.flows import (fill_personal, image, register, site_subjects_and_photo, to_info,
+                                 verify_and_add_education)
 from tests.factories import images
 
 APP_ID = re.compile(r"/apply/(\d+)/")
@@ -21,16 +22,7 @@ def account_and_profile(page, seed: int, name: str) -> None:
 
 def to_confirm(page, email: str) -> int:
     """选择考试 → 浙江 → 阅读须知 → 报考条件 → 报名信息填写 (city, site, subjects, photo) → 确认; the application id."""
-    page.goto("/exams")
-    page.locator("#exams tr", has_text="初级").locator("button:has-text('进入')").click()
-    page.wait_for_url(re.compile(r"/province$"))
-    page.locator("#provinces tr", has_text="浙江").locator("button:has-text('点击进入')").click()
-    page.check("#agree")
-    page.click("#agree-next")
-    page.click("button:has-text('已阅读并知晓')")
-    page.check("input[value='chuji_high_school']")
-    page.click("button:has-text('下一步')")
-    page.wait_for_url(re.compile(r"/info$"))
+    to_info(page, "浙江")
     page.select_option("#city", label="杭州市")
     site_subjects_and_photo(page)
     assert photo_shown(page), "the uploaded photo did not load on 报名信息填写"
@@ -38,8 +30,8 @@ def to_confirm(page, email: str) -> int:
     page.click("button:has-text('确认无误，下一步')")
     page.wait_for_url(re.compile(r"/(materials|confirm)$"))
     if page.url.endswith("/materials"):  # bench/journey.toml's one optional 证明材料: uploaded, as bench/journey.py does
-        page.set_input_files("form.inline-upload input[type=file]", image("degree.jpg", images.jpeg(1200, 900)))
-        page.click("form.inline-upload button")
+        page.set_input_files(".inline-upload input[type=file]", image("degree.jpg", images.jpeg(1200, 900)))
+        page.click(".inline-upload button")
         page.wait_for_selector("button:has-text('删除')")
         page.click("button:has-text('下一步')")
         page.wait_for_url(re.compile(r"/confirm$"))
