@@ -63,6 +63,9 @@ class Session(Model):
     reviewer = fields.ForeignKeyField("models.Reviewer", related_name="sessions", null=True, on_delete=fields.CASCADE)
     created_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField()
+    # A reviewer's 姓名/证件号后4位 search on the board (services.review.search): kept here, never in a URL, and
+    # gone with the session.
+    review_search = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "session"

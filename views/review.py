@@ -21,7 +21,7 @@ from services.accounts import captcha
 from services.accounts import login as ops
 from services.clock import now
 from services.documents import access, bundle, pdfpages
-from services.review import decisions, export, queue, realname_queue
+from services.review import decisions, export, queue, realname_queue, search
 from services.review import detail as details
 from services.review import stats as statistics
 from services.review.scope import Scope, in_scope, scope_of
@@ -65,7 +65,7 @@ async def board(request: Request):
         ids, others = _ids([i for i in q.get("skipped").split(",") if i])
         skipped = {**await decisions.skip_reasons(scope, ids), **others}
         extra = _bulk_outcome(q.number("done", 0, 100_000) or 0, skipped)
-    return render(request, "review/board.html", await _board_ctx(request.app.state.reads, scope, q, **extra),
+    return render(request, "review/board.html", await _board_ctx(request, scope, q, **extra),
                   fragment="review_queue.html")
 
 
@@ -105,9 +105,10 @@ def _query(f: queue.Filters, **changes) -> str:
     return urlencode(f.params(**changes))
 
 
-async def _board_ctx(reads, scope: Scope, params: Form, **extra) -> dict:
-    f = queue.Filters.parse(params)
-    data = await queue.queue(reads, scope, f)
+async def _board_ctx(request: Request, scope: Scope, params: Form, **extra) -> dict:
+    """The board under the filters of `params` (a query string) and the search kept in this session."""
+    f = queue.Filters.parse(params, search.of(current_session(request)))
+    data = await queue.queue(request.app.state.reads, scope, f)
     total = data["counts"][f.status]
     pages = max(1, -(-total // queue.PAGE_SIZE))
     return {"f": f, "cities": scope.cities, "sites": queue.sites_of(scope, f.city), "levels": queue.LEVELS,
@@ -140,13 +141,32 @@ async def bulk(request: Request):
     if not is_fragment_request(request):  # no JavaScript: 303 to the list, so a reload posts nothing again
         query = urlencode({**dict(back.data), "done": len(done), "skipped": ",".join(str(i) for i in skipped)})
         return redirect(request, f"/review?{query}")
-    ctx = await _board_ctx(request.app.state.reads, scope, back, **_bulk_outcome(len(done), skipped))
+    ctx = await _board_ctx(request, scope, back, **_bulk_outcome(len(done), skipped))
     return render(request, "review/board.html", ctx, fragment="review_queue.html", status=200)
 
 
-async def export_csv(request: Request):
+async def search_board(request: Request):
+    """POST /review/search: the 姓名/证件号后4位 search (or 清除) into this session, never into a URL, with the
+    form's other filters; then the board at /review?<the other filters>: a 303 for a plain form, for htmx the
+    queue with HX-Push-Url (the address bar shows the same URL, and a reload or Back shows the same list)."""
     scope = await reviewer_scope(request)
-    data = await export.export_csv(request.app.state.reads, scope, queue.Filters.parse(Form(request.query_params)))
+    form = await posted(request)
+    cleared = bool(form.get("clear"))
+    await search.remember(current_session(request), "" if cleared else form.get("q"))
+    url = f"/review?{_query(queue.Filters.parse(form))}"  # a new search starts at its first page
+    if not is_fragment_request(request):
+        return redirect(request, url)
+    ctx = await _board_ctx(request, scope, form, search_oob=True, search_cleared=cleared)
+    response = render(request, "review/board.html", ctx, fragment="review_queue.html")
+    response.headers["HX-Push-Url"] = url
+    return response
+
+
+async def export_csv(request: Request):
+    """导出: the rows of the board as the reviewer sees it (the filters of the link, the session's search)."""
+    scope = await reviewer_scope(request)
+    f = queue.Filters.parse(Form(request.query_params), search.of(current_session(request)))
+    data = await export.export_csv(request.app.state.reads, scope, f)
     return Response(data, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": "attachment; filename=\"review-export.csv\"", "Cache-Control": "no-store"})
 
@@ -199,7 +219,7 @@ async def _decision_response(request, scope, app, error: str | None, status: int
     app_id, reads = app.id, request.app.state.reads
     app = await in_scope(scope, app_id) or app  # reloaded: the status as it is now
     target = request.headers.get("hx-target", "") if is_fragment_request(request) else ""
-    counts_ctx = await _board_ctx(reads, scope, _current_params(request)) if target else {}
+    counts_ctx = await _board_ctx(request, scope, _current_params(request)) if target else {}
     if target.startswith("row-"):
         return render(request, "review_row_response.html", {**counts_ctx, "r": await queue.one_row(reads, scope, app_id),
                                                              "row_error": error, "oob": True},
@@ -313,6 +333,7 @@ routes = [
     Route("/review/login", login, methods=["POST"], name="review_login"),
     Route("/review/logout", logout, methods=["POST"], name="review_logout"),
     Route("/review/bulk", bulk, methods=["POST"], name="review_bulk"),
+    Route("/review/search", search_board, methods=["POST"], name="review_search"),
     Route("/review/export.csv", export_csv, name="review_export"),
     Route("/review/applications/{app_id:id}", detail, name="review_detail"),
     Route("/review/applications/{app_id:id}/decide", decide, methods=["POST"], name="review_decide"),

@@ -177,6 +177,11 @@ PREVIEW_FIRST = "所选照片已自动处理，请确认下方预览后点击“
 ADJUSTED = {"both": "裁剪并缩放", "crop": "裁剪", "scale": "缩放"}
 
 
+def _adjusted(done) -> str:
+    """The ADJUSTED code of a photo just stored (drafts.upload_photo's answer), '' when it was used as sent."""
+    return next((code for code, words in ADJUSTED.items() if f"已自动{words}为" in done.note), "")
+
+
 async def _info_page(request: Request, app, ep, values: dict, errors: dict, *, status: int = 200, city_id=None,
                      site_id=None, subjects=None, photo_note=""):
     """The 报名信息填写 page (and the photo's answers): reference data, and who is registering (the account; its
@@ -243,14 +248,18 @@ async def info(request: Request):
     form = await posted(request)  # multipart: the photo input is part of the form (web.limits)
     province_from_city(form, "employer_province", "employer_city")
     try:
-        if form.get("refresh"):  # without JavaScript: 更新报名点 / 计算费用 (the page again, nothing checked)
-            return await _kept(request, app, ep, form)
-        _, chosen = _typed(form)
-        # A photo chosen but not sent with 上传照片 goes with 确认无误，下一步 (the form holds its input).
+        values, chosen = _typed(form)
+        # A photo chosen but not sent with 上传照片 goes with the button pressed (the form holds its input): the
+        # page's round trips without JavaScript as 确认无误，下一步, since a browser never keeps a file input's choice.
         chosen_photo = form.data.get("photo")
         sent = None
         if getattr(chosen_photo, "filename", None):
             sent = await drafts.upload_photo(app, ep, request.app.state.settings.upload_dir, chosen_photo)
+        if form.get("refresh"):  # without JavaScript: 更新报名点 / 计算费用 (the page again, nothing checked)
+            if sent is not None and sent.error:  # the photo refused: its message, the rest as typed
+                return await _info_page(request, app, ep, values, {"photo": sent.error},
+                                        status=CONFLICT if sent.refused else 422, **chosen)
+            return await _kept(request, app, ep, form, adjusted=_adjusted(sent) if sent is not None else "")
         checked = await personal_data.check_info(form, account, app, ep, today=clock.today(), **chosen)
     finally:
         await form.close()
@@ -288,8 +297,7 @@ async def photo(request: Request):
         values, chosen = _typed(form)
         done = await drafts.upload_photo(app, ep, request.app.state.settings.upload_dir, form.data.get("photo"))
         if not done.error:
-            adjusted = next((code for code, words in ADJUSTED.items() if f"已自动{words}为" in done.note), "")
-            return await _kept(request, app, ep, form, adjusted=adjusted)
+            return await _kept(request, app, ep, form, adjusted=_adjusted(done))
     finally:
         await form.close()
     status = CONFLICT if done.refused else 422

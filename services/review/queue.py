@@ -41,18 +41,20 @@ class Filters:
     site: str = ""
     level: str = ""
     day: str = ""  # submission date, China time, YYYY-MM-DD
-    q: str = ""  # a name, or the last 4 characters of the ID number
+    q: str = ""  # a name, or the last 4 characters of the ID number: from the session, never the URL
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, params) -> "Filters":
+    def parse(cls, params, search: str = "") -> "Filters":
         """The filters of the board's query. `params` are its values as text without control characters
         (web.forms.Form); each is typed here and a value of the wrong shape is no filter, so every value the
         queue's queries compare holds in its column: a city code is 6 digits, a site an id within the id column's
-        range, a date a date, a name fits the name column."""
-        get = {k: (params.get(k) or "").strip() for k in ("status", "city", "site", "level", "day", "q", "page")}
-        f = cls(q=get["q"][:_NAME_MAX])  # a name (prefix) is never longer than its column
+        range, a date a date, a name fits the name column. `search` is the 姓名/证件号后4位 search, kept in the
+        reviewer's session (services.review.search): personal, it never comes from the query string (a `q` there
+        is no filter) and `params()` never puts it in one."""
+        get = {k: (params.get(k) or "").strip() for k in ("status", "city", "site", "level", "day", "page")}
+        f = cls(q=search.strip()[:_NAME_MAX])  # a name (prefix) is never longer than its column
         f.status = get["status"] if get["status"] in STATUS_FILTER else Status.SUBMITTED
         f.city = get["city"] if _CITY.fullmatch(get["city"]) else ""
         f.site = get["site"] if _SITE.fullmatch(get["site"]) and int(get["site"]) <= _ID_MAX else ""
@@ -67,8 +69,9 @@ class Filters:
         return f
 
     def params(self, **changes) -> dict:
+        """The filters of a link's query string: everything but the search (`q`), which is personal."""
         values = {"status": self.status, "city": self.city, "site": self.site, "level": self.level, "day": self.day,
-                  "q": self.q, "page": self.page, **changes}
+                  "page": self.page, **changes}
         return {k: v for k, v in values.items() if v not in ("", None, 1) or k == "status"}
 
 

@@ -240,6 +240,12 @@ def test_axe_finds_nothing_on_the_candidates_and_the_reviewers_pages(page, brows
     reviewer.click("#review-login-form .actions button")
     reviewer.wait_for_selector("#queue-table")
     check(reviewer, "报名审核")
+    reviewer.fill("#q", "周")  # the search (posted, kept in the session) in force, with its 清除
+    reviewer.keyboard.press("Enter")
+    reviewer.wait_for_selector("#search-clear:not([hidden])")
+    check(reviewer, "报名审核 with a search in force")
+    reviewer.click("#search-clear")
+    reviewer.wait_for_selector("#search-clear[hidden]", state="attached")
     row = reviewer.locator("#queue-table tr[data-row]", has_text="周")
     reviewer.keyboard.press("j")
     reviewer.wait_for_selector("#queue-table tr.selected")

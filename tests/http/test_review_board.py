@@ -87,10 +87,14 @@ async def test_filters_search_and_pages_keep_the_url(client, demo):
     for i in range(21):
         await make_app(name=f"张{i}", minutes_ago=100 - i)
     await reviewer(client)
-    by_last4 = await client.get(f"/review?q={a.id_last4}")
+    # The search is posted and kept in the session (tests/http/test_review_search.py): never in the URL.
+    t = await token(client)
+    by_last4 = await client.post("/review/search", data={"csrf_token": t, "q": a.id_last4}, follow_redirects=True)
     assert "李四" in by_last4.text and "周九" not in by_last4.text
-    by_name = await client.get("/review?q=周")
+    by_name = await client.post("/review/search", data={"csrf_token": t, "q": "周"}, follow_redirects=True)
     assert "周九" in by_name.text and "李四" not in by_name.text
+    await client.post("/review/search", data={"csrf_token": t, "clear": "1", "q": "周"})
+    assert "第 1 / 2 页" in (await client.get("/review?q=周")).text  # a q in a URL is no search
     by_city = await client.get("/review?city=110108")
     assert "周九" in by_city.text and "李四" not in by_city.text and "待审核 <b>1</b>" in by_city.text
     first = await client.get("/review")
