@@ -19,8 +19,8 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from db import sqlite_engine
 
-MODEL_MODULES = ["models.accounts", "models.applications", "models.exams", "models.payments", "models.profiles",
-                 "models.reviews", "models.sandbox"]
+MODEL_MODULES = ["models.accounts", "models.applications", "models.arrangement", "models.exams", "models.payments",
+                 "models.profiles", "models.reviews", "models.sandbox"]
 
 
 def normalize_url(url: str) -> str:

@@ -42,6 +42,9 @@ class ExamProvince(Model):
     admission_ticket = fields.CharField(max_length=100, default="")  # 准考证打印时间
     reject_reasons = fields.JSONField(default=list)  # the reviewers' 不通过 reason templates
     photo_check = fields.BooleanField(default=False)  # automatic photo check flags photos for review
+    ticket_start = fields.DatetimeField(null=True)  # 准考证打印 window (None: not announced yet)
+    ticket_end = fields.DatetimeField(null=True)
+    exam_notice = fields.TextField(default="", db_default="")  # 考试须知, printed on the 准考证
 
     class Meta:
         table = "exam_province"
@@ -88,7 +91,40 @@ class Site(Model):
     address = fields.CharField(max_length=200, default="")
     capacity = fields.IntField()
     taken = fields.IntField(default=0)
+    # 考点 where the site's candidates sit, printed on the 准考证 (seeding defaults them to the site's own)
+    venue = fields.CharField(max_length=100, default="", db_default="")
+    venue_address = fields.CharField(max_length=200, default="", db_default="")
 
     class Meta:
         table = "site"
         unique_together = (("city", "name"),)
+
+
+class ExamSession(Model):
+    """考试场次 of one exam: a date, start and end times, the subjects sat in it. A candidate sits every subject
+    of theirs in the sessions of one 批次 (batch)."""
+
+    id = fields.IntField(primary_key=True)
+    exam = fields.ForeignKeyField("models.Exam", related_name="sessions", on_delete=fields.CASCADE)
+    number = fields.IntField()  # position in the seed file (1, 2, ...), the natural key with exam
+    batch = fields.IntField(default=1)  # 批次
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    subjects = fields.JSONField(default=list)
+
+    class Meta:
+        table = "exam_session"
+        unique_together = (("exam", "number"),)
+
+
+class Room(Model):
+    """考场 of one 报名点: seats 1..seats, used by every session."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("models.Site", related_name="rooms", on_delete=fields.CASCADE)
+    number = fields.IntField()  # 考场号, 1..999
+    seats = fields.IntField()  # 1..99
+
+    class Meta:
+        table = "exam_room"
+        unique_together = (("site", "number"),)

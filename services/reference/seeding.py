@@ -13,7 +13,8 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from services.clock import CN
-from models.exams import Announcement, Exam, ExamCity, ExamProvince, Site
+from models.arrangement import Seat
+from models.exams import Announcement, Exam, ExamCity, ExamProvince, ExamSession, Room, Site
 from services.reference import regions
 from services.registration import eligibility, photos
 from services.reference.exams import ReferenceData
@@ -21,6 +22,41 @@ from services.reference.regions import PROVINCES
 
 LEVELS = {"初级": ["初级会计实务", "经济法基础"], "中级": ["中级会计实务", "财务管理", "经济法"], "高级": ["高级会计实务"]}
 _REL = re.compile(r"today([+-]\d+)d\s+(\d{1,2}):(\d{2})")
+_HEADER = re.compile(r"\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]")
+MAX_ROOM, MAX_SEATS = 999, 99  # 考场号 and 座位号 are 3 and 2 digits of the 准考证号
+
+
+class Lines:
+    """Where a table of the file begins, for refusals that name the line: the n-th `[[path]]` header, counted in
+    the order tomllib lists the tables (document order), and a key's line inside it."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {}
+        self.starts: list[int] = []
+        for i, line in enumerate(self.lines, 1):
+            if line.lstrip().startswith("["):
+                self.starts.append(i)
+            if m := _HEADER.match(line):
+                self.headers.setdefault(m.group(1), []).append(i)
+        self.seen: dict[str, int] = {}
+
+    def next(self, path: str) -> int:
+        """The line of the next `[[path]]` table (0 when the table was written inline)."""
+        n = self.seen.get(path, 0)
+        self.seen[path] = n + 1
+        found = self.headers.get(path, [])
+        return found[n] if n < len(found) else 0
+
+    def key(self, table_line: int, key: str) -> int:
+        """The line of `key = ...` inside the table beginning at `table_line` (the table's line if not found)."""
+        end = next((s for s in self.starts if s > table_line), len(self.lines) + 1)
+        pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
+        return next((i for i in range(table_line + 1, end) if pattern.match(self.lines[i - 1])), table_line)
+
+
+def at(line: int) -> str:
+    return f"第 {line} 行" if line else "（行号未知）"
 
 
 class SeedError(ValueError):
@@ -58,7 +94,87 @@ def parse_date(value, today: date) -> date:
         raise SeedError(f"日期格式不正确：{text!r}（应为 YYYY-MM-DD 或 today+Nd）") from None
 
 
-def _province_details(p: dict, level: str, today: date, where: str) -> dict:
+def _clock(value, where: str) -> time:
+    try:
+        return time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SeedError(f"{where}: 时间 {value!r} 格式不正确（应为 HH:MM）") from None
+
+
+def _sessions(e: dict, subjects: list[str], today: date, lines: Lines, where: str) -> list[dict]:
+    """考试场次: every one on a date of the exam year, of the exam's own subjects; each 批次 covers every subject once."""
+    out, batches = [], {}
+    for i, s in enumerate(e.get("session") or [], 1):
+        line = lines.next("exam.session")
+        sw = f"{at(line)} {where} 场次 {i}"
+        for key in ("date", "start", "end", "subjects"):
+            if key not in s:
+                raise SeedError(f"{sw}: 缺少 {key}")
+        day = s["date"] if isinstance(s["date"], date) else parse_date(s["date"], today)
+        if day.year != int(e["year"]):
+            raise SeedError(f"{at(lines.key(line, 'date'))} {where} 场次 {i}: 日期 {day} 不在考试年度 {e['year']} 年内")
+        start, end = _clock(s["start"], sw), _clock(s["end"], sw)
+        if end <= start:
+            raise SeedError(f"{at(lines.key(line, 'end'))} {where} 场次 {i}: 结束时间必须晚于开始时间")
+        names = s["subjects"]
+        if not isinstance(names, list) or not names:
+            raise SeedError(f"{at(lines.key(line, 'subjects'))} {where} 场次 {i}: subjects 应为科目的列表")
+        batch = s.get("batch", 1)
+        if not isinstance(batch, int) or batch < 1:
+            raise SeedError(f"{at(lines.key(line, 'batch'))} {where} 场次 {i}: batch（批次）应为正整数")
+        for name in names:
+            sl = at(lines.key(line, "subjects"))
+            if name not in LEVELS[e["level"]]:
+                raise SeedError(f"{sl} {where} 场次 {i}: 科目 {name} 不是{e['level']}的科目")
+            if name not in subjects:
+                raise SeedError(f"{sl} {where} 场次 {i}: 科目 {name} 不是本考试的科目")
+            if name in batches.setdefault(batch, set()):
+                raise SeedError(f"{sl} {where} 场次 {i}: 科目 {name} 在第 {batch} 批次中已有场次")
+            batches[batch].add(name)
+        out.append({"number": i, "batch": batch, "starts_at": datetime.combine(day, start, CN),
+                    "ends_at": datetime.combine(day, end, CN), "subjects": list(names)})
+    for batch, names in sorted(batches.items()):
+        if missing := [n for n in subjects if n not in names]:
+            raise SeedError(f"{where}: 第 {batch} 批次缺少科目 {'、'.join(missing)} 的场次")
+    return out
+
+
+def _seats(value, line: int, what: str, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SEATS:
+        raise SeedError(f"{at(line)} {where}: {what}应为 1 至 {MAX_SEATS} 的整数（现为 {value!r}）")
+    return value
+
+
+def _rooms(x: dict, line: int, lines: Lines, where: str) -> list[dict]:
+    """考场 of one 报名点: `rooms = N` (考场 1..N of `room_seats` seats each) and/or [[...room]] tables."""
+    default = x.get("room_seats")
+    if default is not None:
+        default = _seats(default, lines.key(line, "room_seats"), "room_seats（考场默认座位数）", where)
+    rooms: dict[int, dict] = {}
+
+    def add(number, seats, room_line):
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= MAX_ROOM:
+            raise SeedError(f"{at(room_line)} {where}: 考场号应为 1 至 {MAX_ROOM} 的整数（现为 {number!r}）")
+        if number in rooms:
+            raise SeedError(f"{at(room_line)} {where}: 考场号 {number} 重复")
+        if seats is None:
+            if default is None:
+                raise SeedError(f"{at(room_line)} {where}: 考场 {number} 缺少 seats（或报名点的 room_seats）")
+            seats = default
+        rooms[number] = {"number": number, "seats": _seats(seats, room_line, f"考场 {number} 的座位数", where)}
+
+    count = x.get("rooms", 0)
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_ROOM:
+        raise SeedError(f"{at(lines.key(line, 'rooms'))} {where}: rooms（考场数）应为 0 至 {MAX_ROOM} 的整数")
+    for n in range(1, count + 1):
+        add(n, None, lines.key(line, "rooms"))
+    for r in x.get("room") or []:
+        room_line = lines.next("exam.province.city.site.room")
+        add(r.get("number"), r.get("seats"), lines.key(room_line, "seats") if "seats" in r else room_line)
+    return list(rooms.values())
+
+
+def _province_details(p: dict, level: str, today: date, where: str, lines: Lines) -> dict:
     review = p.get("review", "manual")
     if review not in ("manual", "commitment"):
         raise SeedError(f"{where}: review 只能是 manual（网上人工审核）或 commitment（告知承诺）")
@@ -76,10 +192,17 @@ def _province_details(p: dict, level: str, today: date, where: str) -> dict:
     for c in p.get("city") or []:
         if not regions.is_city(p["code"], str(c.get("code"))):
             raise SeedError(f"{where}: 地市代码 {c.get('code')} 不属于该省")
-        sites = [{"name": x["name"], "address": x.get("address", ""), "capacity": int(x["capacity"])}
-                 for x in c.get("site") or []]
+        lines.next("exam.province.city")
+        sites = []
+        for x in c.get("site") or []:
+            line = lines.next("exam.province.city.site")
+            sw = f"{where} 报名点 {x.get('name', '?')}"
+            sites.append({"name": x["name"], "address": x.get("address", ""), "capacity": int(x["capacity"]),
+                          "venue": x.get("venue", x["name"]), "venue_address": x.get("venue_address", x.get("address", "")),
+                          "_rooms": _rooms(x, line, lines, sw)})
         cities.append({"code": str(c["code"]), "name": c.get("name") or regions.city_name(p["code"], str(c["code"])),
                        "sites": sites})
+    ticket = _window(p, "ticket_window", today, where) if "ticket_window" in p else (None, None)
     for i, a in enumerate(p.get("announcement") or []):
         if a.get("scope") not in ("省", "市"):
             raise SeedError(f"{where}: 通知公告的 scope 只能是 省 或 市")
@@ -101,6 +224,7 @@ def _province_details(p: dict, level: str, today: date, where: str) -> dict:
             "photo_rules": p.get("photo"), "admission_ticket": p.get("admission_ticket", ""),
             "reject_reasons": _reasons(p.get("reject_reasons"), where),
             "photo_check": _flag(p.get("photo_check", False), "photo_check", where),
+            "ticket_start": ticket[0], "ticket_end": ticket[1], "exam_notice": p.get("exam_notice", ""),
         },
         "cities": cities,
         "announcements": announcements,
@@ -137,35 +261,53 @@ def _window(p: dict, key: str, today: date, where: str) -> tuple[datetime, datet
     return start, end
 
 
+def _exam(e: dict, today: date, lines: Lines) -> dict:
+    where = f"exam {e.get('code', '?')}"
+    for key in ("code", "year", "name", "level"):
+        if key not in e:
+            raise SeedError(f"{where}: 缺少 {key}")
+    if e["level"] not in LEVELS:
+        raise SeedError(f"{where}: 级别必须是 初级、中级 或 高级")
+    subjects = e.get("subjects") or LEVELS[e["level"]]
+    if not set(subjects) <= set(LEVELS[e["level"]]):
+        raise SeedError(f"{where}: 科目与级别不符")
+    provinces = []
+    sessions = _sessions(e, list(subjects), today, lines, where)
+    for p in e.get("province") or []:
+        pw = f"{where} province {p.get('code', '?')}"
+        province_line = lines.next("exam.province")
+        try:
+            if p.get("code") not in PROVINCES:
+                raise SeedError(f"{pw}: 未知的省份代码")
+            reg, pay = _window(p, "registration", today, pw), _window(p, "payment", today, pw)
+            extra = _province_details(p, e["level"], today, pw, lines)
+        except SeedError as err:
+            raise err if str(err).startswith("第 ") else SeedError(f"{at(province_line)} {err}") from None
+        provinces.append({"province_code": p["code"], "reg_start": reg[0], "reg_end": reg[1], "pay_start": pay[0],
+                          "pay_end": pay[1], "phones": list(p.get("phones") or []), "website": p.get("website", ""),
+                          **extra["details"], "_cities": extra["cities"], "_announcements": extra["announcements"]})
+    return {"code": e["code"], "year": int(e["year"]), "name": e["name"], "level": e["level"],
+            "subjects": list(subjects), "max_subjects": int(e.get("max_subjects", len(subjects))),
+            "provinces": provinces, "sessions": sessions}
+
+
 def load_file(path: Path, today: date) -> list[dict]:
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SeedError(f"{path}: TOML 格式错误（{e}）") from None
+    lines = Lines(text)
     exams = data.get("exam") or []
     if not exams:
         raise SeedError(f"{path}: 没有 [[exam]]")
     out = []
     for e in exams:
-        where = f"exam {e.get('code', '?')}"
-        for key in ("code", "year", "name", "level"):
-            if key not in e:
-                raise SeedError(f"{where}: 缺少 {key}")
-        if e["level"] not in LEVELS:
-            raise SeedError(f"{where}: 级别必须是 初级、中级 或 高级")
-        subjects = e.get("subjects") or LEVELS[e["level"]]
-        if not set(subjects) <= set(LEVELS[e["level"]]):
-            raise SeedError(f"{where}: 科目与级别不符")
-        provinces = []
-        for p in e.get("province") or []:
-            pw = f"{where} province {p.get('code', '?')}"
-            if p.get("code") not in PROVINCES:
-                raise SeedError(f"{pw}: 未知的省份代码")
-            reg, pay = _window(p, "registration", today, pw), _window(p, "payment", today, pw)
-            extra = _province_details(p, e["level"], today, pw)
-            provinces.append({"province_code": p["code"], "reg_start": reg[0], "reg_end": reg[1], "pay_start": pay[0],
-                              "pay_end": pay[1], "phones": list(p.get("phones") or []), "website": p.get("website", ""),
-                              **extra["details"], "_cities": extra["cities"], "_announcements": extra["announcements"]})
-        out.append({"code": e["code"], "year": int(e["year"]), "name": e["name"], "level": e["level"],
-                    "subjects": list(subjects), "max_subjects": int(e.get("max_subjects", len(subjects))),
-                    "provinces": provinces})
+        exam_line = lines.next("exam")
+        try:
+            out.append(_exam(e, today, lines))
+        except SeedError as err:  # a refusal without a line of its own is placed at its [[exam]] table
+            raise err if str(err).startswith("第 ") else SeedError(f"{at(exam_line)} {err}") from None
     return out
 
 
@@ -183,6 +325,27 @@ async def _upsert(model, key: dict, values: dict):
     return row, False, bool(changed)
 
 
+async def _rooms_of(site: Site, rooms: list[dict], bump) -> None:
+    """The site's 考场 as the file lists them, in one read and one insert: a room kept out of the file stays (its
+    seats may be taken); a room may not shrink below a seat already given (the whole seeding is rolled back)."""
+    have = {r.number: r for r in await Room.filter(site_id=site.id)}
+    new = []
+    for room in rooms:
+        row = have.get(room["number"])
+        if row is None:
+            new.append(Room(site_id=site.id, **room))
+            bump(True, False)
+            continue
+        if row.seats != room["seats"]:
+            if await Seat.filter(room_id=row.id, seat__gt=room["seats"]).exists():
+                raise SeedError(f"报名点 {site.name} 考场 {room['number']}: 已有考生的座位号大于 {room['seats']}，"
+                                "不能减少座位数")
+            await Room.filter(id=row.id).update(seats=room["seats"])
+        bump(False, row.seats != room["seats"])
+    if new:
+        await Room.bulk_create(new)
+
+
 async def seed(path: Path, today: date, cache: ReferenceData | None = None) -> dict[str, int]:
     """Create or update every exam of the file. Returns counts of created / updated / unchanged rows.
     `cache`: this process's reference data, cleared at once (other processes see the new rows
@@ -195,9 +358,11 @@ async def seed(path: Path, today: date, cache: ReferenceData | None = None) -> d
 
     async with in_transaction():
         for e in exams:
-            provinces = e.pop("provinces")
+            provinces, sessions = e.pop("provinces"), e.pop("sessions")
             exam, created, changed = await _upsert(Exam, {"code": e["code"]}, e)
             bump(created, changed)
+            for s in sessions:
+                bump(*(await _upsert(ExamSession, {"exam_id": exam.id, "number": s["number"]}, s))[1:])
             for p in provinces:
                 cities, announcements = p.pop("_cities"), p.pop("_announcements")
                 row, created, changed = await _upsert(ExamProvince, {"exam_id": exam.id, "province_code": p["province_code"]}, p)
@@ -209,7 +374,10 @@ async def seed(path: Path, today: date, cache: ReferenceData | None = None) -> d
                     city, created, changed = await _upsert(ExamCity, {"exam_province_id": row.id, "code": c["code"]}, c)
                     bump(created, changed)
                     for site in sites:
-                        bump(*(await _upsert(Site, {"city_id": city.id, "name": site["name"]}, site))[1:])
+                        rooms = site.pop("_rooms")
+                        row_site, created, changed = await _upsert(Site, {"city_id": city.id, "name": site["name"]}, site)
+                        bump(created, changed)
+                        await _rooms_of(row_site, rooms, bump)
     if cache is not None:
         cache.clear()
     return counts
