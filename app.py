@@ -24,11 +24,13 @@ import settings as settings_module
 from db.reads import Reads
 from services.accounts import housekeeping, login, passwords
 from services.documents import form_pdf, sweep
+from services.documents.tickets import window as ticket_window
 from services.payment import closing
 from services.providers import make_providers
 from services.reference import rarechars, regions
 from services.reference.exams import ReferenceData
 from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
+from views import tickets
 from views import rarechars as rarechar_views
 from web import errors, metrics
 from web.admission import Admission
@@ -49,7 +51,8 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
     static = StaticFiles(ROOT / "static")  # from memory, under versioned URLs (web/static.py)
     render = Renderer(templates_for(settings, {"rarechar_radicals": rarechars.radicals, "static_url": static.url,
                                                # every province's cities: the city list without JavaScript
-                                               "region_provinces": regions.PROVINCES, "region_cities": regions.cities}),
+                                               "region_provinces": regions.PROVINCES, "region_cities": regions.cities,
+                                               "ticket_window": ticket_window}),  # 准考证打印's button
                       settings)
 
     @contextlib.asynccontextmanager
@@ -113,6 +116,8 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         *payment.routes,
         # 报名表打印 and its verification page (views/printing.py; services/documents/printing.py, form_pdf.py)
         *printing.routes,
+        # 准考证打印, its verification page, the reviewers' copy (views/tickets.py; services/documents/tickets.py)
+        *tickets.routes,
         # 审核: the reviewers' board (views/review.py; services/review/)
         *review.routes,
         # Uploaded files, only for whoever may see them (views/files.py; services/documents/access.py)

@@ -537,3 +537,35 @@ def slow_pdf() -> bytes:
     """The hostile probe's slowest: a page dictionary holding a 10 MB hex string (pypdf took 7.8 s to check it)."""
     return pdf_of_objects(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                           b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /S <" + b"41" * 5_000_000 + b"> >>")
+
+
+# ---------------------------------------------------------------------- 准考证 (issue 15)
+
+
+async def arranged(exam_code: str, province: str) -> None:
+    """Every paid application of the province seated as a 考场编排 leaves it: a 准考证号 and, per session, a seat at
+    its own site (rooms in order, seats in application order). A stand-in until services.arrangement lands."""
+    from models.arrangement import Admission, Arrangement, Seat
+    from models.exams import ExamSession, Room
+
+    ep = await ExamProvince.get(province_code=province, exam__code=exam_code).select_related("exam")
+    sessions = await ExamSession.filter(exam_id=ep.exam_id).order_by("number")
+    run = await Arrangement.create(exam_province=ep, seed=1, actor="test", at=now())
+    for app in await Application.filter(province_id=ep.id, status="paid").order_by("id"):
+        if await Admission.filter(application_id=app.id).exists():
+            continue
+        rooms = await Room.filter(site_id=app.site_id).order_by("number")
+        first = None
+        for s in sessions:
+            if not set(s.subjects) & set(app.subjects):
+                continue
+            for room in rooms:
+                taken = {x.seat for x in await Seat.filter(session_id=s.id, room_id=room.id)}
+                free = next((n for n in range(1, room.seats + 1) if n not in taken), None)
+                if free:
+                    await Seat.create(application=app, session=s, room=room, seat=free, arrangement=run)
+                    first = first or (s, room, free)
+                    break
+        s, room, free = first
+        await Admission.create(application=app, exam_id=ep.exam_id, exam_province=ep, arrangement=run,
+                               number=f"{ep.exam.year}1{province}{app.city_code[2:6]}01{s.number:02d}{room.number:03d}{free:02d}")

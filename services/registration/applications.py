@@ -4,6 +4,7 @@ from __future__ import annotations
 from db.reads import Reads
 from models.applications import Application, Material, Status
 from models.exams import Exam, ExamProvince
+from services.documents import tickets
 from services.reference.exams import ReferenceData
 from services.reference.regions import PROVINCES
 from services.registration import wizard
@@ -45,7 +46,8 @@ async def on_home(reference: ReferenceData, account_id: int) -> list[dict]:
         rows.append({"id": app.id, "exam": app.exam.name, "level": app.exam.level,
                      "province": PROVINCES.get(ep.province_code, "") if ep else "",
                      "status": app.status, "status_label": Status.LABELS[app.status], "action": action,
-                     "url": f"/apply/{app.id}/{page}", "download": page == "form.pdf"})
+                     "url": f"/apply/{app.id}/{page}", "download": page == "form.pdf",
+                     "ticket": tickets.window(ep) if app.status == Status.PAID else None})  # 准考证打印
     return rows
 
 
