@@ -1,4 +1,4 @@
-"""The maintainers' CLI: python -m cli {migrate, seed FILE, demo, reviewer add, realname, sweep, run}.
+"""The maintainers' CLI: python -m cli {migrate, seed FILE, demo, arrange, reviewer add, realname, sweep, run}.
 
 It reuses the app's settings, database init and services.
 """
@@ -65,6 +65,33 @@ def cmd_seed(settings, args):
 def cmd_demo(settings, args):
     counts = asyncio.run(_with_db(settings, seed_demo))
     print(f"演示数据：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}")
+
+
+def cmd_arrange(settings, args):
+    """考场编排 of one exam in one province: the preview, or the arrangement (exit 2 when refused)."""
+    from services import arrangement
+    from services.clock import local, now
+
+    async def go():
+        ep = await arrangement.province_of(args.exam, args.province)
+        if ep is None:
+            return False, f"没有考试 {args.exam} 在省份 {args.province} 的报名", None
+        if args.preview:
+            p = await arrangement.preview(ep)
+            return not p.shortages, "；".join(p.shortages) or "座位充足，可以编排", p
+        out = await arrangement.arrange(ep, "命令行", now(), force=args.force)
+        if out.reason == "pay_open":
+            return False, f"缴费尚未结束（缴费截止 {local(ep.pay_end)}），确需提前编排请加 --force", out.plan
+        return out.ok, out.message, out.plan
+
+    ok, message, plan = asyncio.run(_with_db(settings, go))
+    if plan is not None:
+        print(f"已缴费考生 {plan.paid} 名，已编排 {plan.admitted} 名")
+        print("报名点\t场次\t已编排\t待编排\t座位\t缺")
+        for x in plan.loads:
+            print(f"{x.city_name} {x.site_name}\t{x.session}\t{x.seated}\t{x.to_seat}\t{x.seats}\t{x.short or ''}")
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 2
 
 
 def cmd_reviewer_add(settings, args):
@@ -198,6 +225,12 @@ def main(argv=None):
     p.set_defaults(fn=cmd_seed)
     sub.add_parser("demo", help="seed the demo exams (dates relative to today) and the demo reviewer").set_defaults(
         fn=cmd_demo)
+    ar = sub.add_parser("arrange", help="考场编排 of one exam in one province (seats and 准考证号)")
+    ar.add_argument("exam", help="the exam's code, e.g. demo-chuji")
+    ar.add_argument("province", help="province code, e.g. 11")
+    ar.add_argument("--preview", action="store_true", help="only show candidates, seats and shortages")
+    ar.add_argument("--force", action="store_true", help="arrange although 缴费 has not closed yet")
+    ar.set_defaults(fn=cmd_arrange)
     r = sub.add_parser("reviewer", help="reviewer accounts")
     rsub = r.add_subparsers(dest="reviewer_cmd", required=True)
     ra = rsub.add_parser("add", help="create a reviewer for a province (and optionally a city)")
