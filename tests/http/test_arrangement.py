@@ -17,7 +17,6 @@ from models.exams import ExamProvince, ExamSession, Room, Site
 from services import arrangement
 from services.arrangement import reads
 from services.clock import now
-from tests.conftest import DATABASE_URL
 from tests.factories import csrf_of, make_app, reviewer_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,24 +205,24 @@ async def test_the_ticket_and_the_room_sheet_say_where_each_candidate_sits(demo)
 # ---------------------------------------------------------------------------------------------- python -m cli arrange
 
 
-def cli(*args) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": DATABASE_URL}
+def cli(settings, *args) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": settings.database_url}
     return subprocess.run([sys.executable, "-m", "cli", "arrange", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
-async def test_cli_previews_refuses_before_payment_closes_and_arranges_when_forced(demo):
+async def test_cli_previews_refuses_before_payment_closes_and_arranges_when_forced(demo, settings):
     await province(pay_closed=False)
     await paid(31, city="110101")  # 东城: 30 seats
-    run = await asyncio.to_thread(cli, "demo-chuji", "11", "--preview")
+    run = await asyncio.to_thread(cli, settings, "demo-chuji", "11", "--preview")
     assert run.returncode == 2 and "缺 1 个座位（需 31，有 30）" in run.stderr and "东城区财政局会计考试报名点" in run.stdout
     await Application.filter(id=(await Application.filter(status="paid").first()).id).update(status="withdrawn",
                                                                                              active_key=None)
-    run = await asyncio.to_thread(cli, "demo-chuji", "11")
+    run = await asyncio.to_thread(cli, settings, "demo-chuji", "11")
     assert run.returncode == 2 and "缴费尚未结束" in run.stderr and "--force" in run.stderr
     assert await Seat.all().count() == 0
-    run = await asyncio.to_thread(cli, "demo-chuji", "11", "--force")
+    run = await asyncio.to_thread(cli, settings, "demo-chuji", "11", "--force")
     assert run.returncode == 0 and "编排完成：新编排 30 名考生" in run.stdout, run.stderr
     assert await Admission.all().count() == 30 and (await Arrangement.get()).actor == "命令行"
-    run = await asyncio.to_thread(cli, "demo-chuji", "99")
+    run = await asyncio.to_thread(cli, settings, "demo-chuji", "99")
     assert run.returncode == 2 and "没有考试" in run.stderr
