@@ -1,4 +1,4 @@
-"""审核: the reviewers' board at /review (login, queue, detail, 通过/不通过, 实名认证, 照片复核, 导出, 统计).
+"""审核: the reviewers' board at /review (login, queue, detail, 通过/不通过, 实名认证, 照片复核, 导出, 统计, 考场编排).
 
 Every handler but the login page goes through `reviewer_scope`: a candidate session gets 403, and anything
 outside the reviewer's scope is 404 (and logged), whether listed, opened, decided or exported.
@@ -22,6 +22,8 @@ from services.accounts import login as ops
 from services.clock import now
 from services.documents import access, bundle, pdfpages
 from services.review import decisions, export, queue, realname_queue, search
+from services import arrangement as arranging
+from services.review import arrangement as arrangement_page
 from services.review import detail as details
 from services.review import stats as statistics
 from services.review.scope import Scope, in_scope, scope_of
@@ -328,6 +330,64 @@ async def stats(request: Request):
     return render(request, "review/stats.html", {"exams": exams, "exam": chosen, **data})
 
 
+# ------------------------------------------------------------------ 考场编排
+
+
+async def arrangement_pick(request: Request):
+    """GET /review/arrangement: the page of one exam of the province (?exam=ExamProvince id; newest by default)."""
+    scope = await reviewer_scope(request)
+    exams = await arrangement_page.exams_of(scope)
+    exam_id = Form(request.query_params).id("exam")
+    chosen = next((e for e in exams if e["id"] == exam_id), exams[0] if exams else None)
+    if chosen is None:
+        return render(request, "review/arrangement.html", {"exams": [], "ep": None})
+    return redirect(request, f"/review/arrangement/{chosen['exam__code']}/{chosen['province_code']}")
+
+
+async def _arrangement_response(request: Request, scope: Scope, ep, status: int = 200, **extra):
+    ctx = {"exams": await arrangement_page.exams_of(scope), **await arrangement_page.page(scope, ep, now()),
+           "errors": {}, **extra}
+    return render(request, "review/arrangement.html", ctx, fragment="review_arrangement.html", status=status)
+
+
+async def _arrangement_province(request: Request, scope: Scope):
+    p = request.path_params
+    ep = await arrangement_page.province_in_scope(scope, p["exam_code"], p["province"])
+    if ep is None:
+        raise out_of_scope(request, f"reviewer={scope.reviewer.username}")
+    return ep
+
+
+async def arrangement_view(request: Request):
+    scope = await reviewer_scope(request)
+    ep = await _arrangement_province(request, scope)
+    q = Form(request.query_params)
+    done = None
+    if q.get("done") == "none":  # back from a plain-form 编排 (303) that found nothing to do
+        done = arranging.NOTHING_TO_DO
+    elif q.get("done"):  # back from a plain-form 编排 (303): what that run did
+        run = await arranging.run_of(ep.id, q.id("done"))
+        done = run and arranging.run_message(run)
+    return await _arrangement_response(request, scope, ep, done=done)
+
+
+async def arrange(request: Request):
+    """POST 编排: a province reviewer only; before 缴费 closes only with the confirmation box ticked."""
+    scope = await reviewer_scope(request)
+    ep = await _arrangement_province(request, scope)
+    if not arrangement_page.may_arrange(scope):
+        raise HTTPException(403, arrangement_page.CITY_REFUSED)
+    form = await posted(request)
+    out = await arranging.arrange(ep, scope.reviewer.username, now(), force=form.get("confirm_early") == "1")
+    if not out.ok:
+        field = "confirm_early" if out.reason == "pay_open" else "form"
+        return await _arrangement_response(request, scope, ep, status=409, errors={field: out.message})
+    if is_fragment_request(request):
+        return await _arrangement_response(request, scope, ep, done=out.message)
+    done = out.arrangement.id if out.arrangement is not None else "none"
+    return redirect(request, f"/review/arrangement/{request.path_params['exam_code']}/{ep.province_code}?done={done}")
+
+
 routes = [
     Route("/review", board, name="review"),
     Route("/review/login", login, methods=["POST"], name="review_login"),
@@ -345,4 +405,9 @@ routes = [
     Route("/review/realname", realname_list, name="review_realname"),
     Route("/review/realname/{req_id:id}/decide", realname_decide, methods=["POST"], name="review_realname_decide"),
     Route("/review/stats", stats, name="review_stats"),
+    Route("/review/arrangement", arrangement_pick, name="review_arrangement"),
+    Route("/review/arrangement/{exam_code:exam_code}/{province:province}", arrangement_view,
+          name="review_arrangement_exam"),
+    Route("/review/arrangement/{exam_code:exam_code}/{province:province}/arrange", arrange, methods=["POST"],
+          name="review_arrange"),
 ]

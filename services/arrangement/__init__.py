@@ -160,7 +160,8 @@ async def plan(ep: ExamProvince, seed: int) -> Plan:
                 if session_id in loads:
                     loads[session_id].seated += 1
         order = [(a, subjects) for a, subjects in paid.get(site.id, [])
-                 if a not in admitted or any(s.id not in held.get(a, {}) for s in _needed(batches, held.get(a), by_id, subjects, None))]
+                 if a not in admitted or any(s.id not in held.get(a, {})
+                                             for s in _needed(batches, held.get(a), by_id, subjects, None))]
         if not order or not sessions:
             out.loads.extend(x for x in loads.values() if x.need)
             continue
@@ -264,6 +265,19 @@ async def arrange(ep: ExamProvince, actor: str, now: datetime, force: bool = Fal
                        arrangement=run)
 
     return await transactions.atomic(work)
+
+
+NOTHING_TO_DO = "无需编排：已缴费考生均已编排。"
+
+
+def run_message(run: Arrangement) -> str:
+    forced = "（缴费结束前提前编排）" if run.forced else ""
+    return (f"编排完成{forced}：{clock.local(run.at)} {run.actor} 新编排 {run.admitted} 个准考证号、{run.seated} 个座位"
+            f"（随机种子 {run.seed}）。")
+
+
+async def run_of(exam_province_id: int, run_id: int | None) -> Arrangement | None:
+    return await Arrangement.get_or_none(id=run_id, exam_province_id=exam_province_id) if run_id else None
 
 
 async def province_of(exam_code: str, province_code: str) -> ExamProvince | None:

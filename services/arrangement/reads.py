@@ -219,7 +219,8 @@ async def room_sheets(room_id: int) -> list[RoomSheet]:
         if sheet is None:
             sheet = sheets[x.id] = RoomSheet(room, x.id, x.number, x.batch, x.starts_at, x.ends_at, list(x.subjects))
         sheet.candidates.append(RoomCandidate(
-            seat=s["seat"], admission_number=numbers.get(s["application_id"], ""), name=s["application__cand_name"] or "",
+            seat=s["seat"], admission_number=numbers.get(s["application_id"], ""),
+            name=s["application__cand_name"] or "",
             id_type=s["application__account__id_type"], masked_id=mask_id_number(s["application__account__id_number"]),
             photo=s["application__photo"], application_id=s["application_id"]))
     return sorted(sheets.values(), key=lambda sh: sh.session_number)
@@ -229,7 +230,8 @@ async def arrangement_rows(exam_province_id: int, city_code: str | None = None) 
     q = Seat.filter(room__site__city__exam_province_id=exam_province_id)
     if city_code:
         q = q.filter(room__site__city__code=city_code)
-    rows = await q.order_by("room__site__city__code", "room__site_id", "session__number", "room__number", "seat").values(
+    q = q.order_by("room__site__city__code", "room__site_id", "session__number", "room__number", "seat")
+    rows = await q.values(
         *_SEAT_FIELDS, "application__cand_name", "application__account__id_type", "application__account__id_number",
         "room__site__city__name")
     numbers = dict(await Admission.filter(exam_province_id=exam_province_id).values_list("application_id", "number"))

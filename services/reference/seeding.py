@@ -198,7 +198,8 @@ def _province_details(p: dict, level: str, today: date, where: str, lines: Lines
             line = lines.next("exam.province.city.site")
             sw = f"{where} 报名点 {x.get('name', '?')}"
             sites.append({"name": x["name"], "address": x.get("address", ""), "capacity": int(x["capacity"]),
-                          "venue": x.get("venue", x["name"]), "venue_address": x.get("venue_address", x.get("address", "")),
+                          "venue": x.get("venue", x["name"]),
+                          "venue_address": x.get("venue_address", x.get("address", "")),
                           "_rooms": _rooms(x, line, lines, sw)})
         cities.append({"code": str(c["code"]), "name": c.get("name") or regions.city_name(p["code"], str(c["code"])),
                        "sites": sites})
@@ -375,7 +376,8 @@ async def seed(path: Path, today: date, cache: ReferenceData | None = None) -> d
                     bump(created, changed)
                     for site in sites:
                         rooms = site.pop("_rooms")
-                        row_site, created, changed = await _upsert(Site, {"city_id": city.id, "name": site["name"]}, site)
+                        row_site, created, changed = await _upsert(Site, {"city_id": city.id, "name": site["name"]},
+                                                                   site)
                         bump(created, changed)
                         await _rooms_of(row_site, rooms, bump)
     if cache is not None:

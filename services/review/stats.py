@@ -1,4 +1,5 @@
-"""统计: for one exam of the reviewer's province, submissions per day, and counts by status, city and site."""
+"""统计: for one exam of the reviewer's province, submissions per day, counts by status, city and site, and
+考场编排 per site (paid applications with a 准考证号 and seats, and those without)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,6 +8,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from models.applications import Application, Status
+from models.arrangement import Admission
 from models.exams import ExamProvince, Site
 from services import clock
 from services.review.scope import Scope
@@ -36,8 +38,15 @@ async def stats(scope: Scope, exam: dict, today: date | None = None, most_days: 
             per_day[day] += 1
     sites = await Site.filter(id__in=[s["id"] for s in scope.sites] or [0], city__exam_province_id=exam["id"]
                               ).order_by("city__code", "id").values("id", "name", "taken", "capacity")
+    paid = dict(await Application.filter(base, status=Status.PAID).annotate(n=Count("id")).group_by("site_id")
+                .values_list("site_id", "n"))
+    seated = dict(await Admission.filter(exam_province_id=exam["id"], application__status=Status.PAID,
+                                         application__site_id__in=[s["id"] for s in sites] or [0])
+                  .annotate(n=Count("id")).group_by("application__site_id").values_list("application__site_id", "n"))
     for s in sites:
         s["near_full"] = s["capacity"] == 0 or s["taken"] / s["capacity"] >= 0.9
+        s["paid"], s["seated"] = paid.get(s["id"], 0), seated.get(s["id"], 0)
+        s["unseated"] = s["paid"] - s["seated"]
     cities = scope.cities
     return {"by_status": {Status.LABELS[k]: v for k, v in by_status.items()},
             "by_city": [(cities.get(k, k or "—"), v) for k, v in sorted(by_city.items(), key=lambda kv: kv[0] or "")],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import subprocess
@@ -17,7 +18,7 @@ from models.exams import ExamProvince, ExamSession, Room, Site
 from services import arrangement
 from services.arrangement import reads
 from services.clock import now
-from tests.factories import csrf_of, make_app, reviewer_client
+from tests.factories import csrf_of, make_app, reviewer, reviewer_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -226,3 +227,109 @@ async def test_cli_previews_refuses_before_payment_closes_and_arranges_when_forc
     assert await Admission.all().count() == 30 and (await Arrangement.get()).actor == "命令行"
     run = await asyncio.to_thread(cli, settings, "demo-chuji", "99")
     assert run.returncode == 2 and "没有考试" in run.stderr
+
+
+# ---------------------------------------------------------------------------------------------- the board
+
+PAGE = "/review/arrangement/demo-chuji/11"
+
+
+@contextlib.asynccontextmanager
+async def board(app, city=None):
+    """A reviewer's browser on the board (of 北京, or of one city) and its CSRF token."""
+    async with await reviewer_client(app, "11", city) as client:
+        yield client, await csrf_of(client, PAGE)
+
+
+async def test_a_province_reviewer_previews_and_arranges_the_province_on_the_board(app, demo):
+    await province()
+    apps = await paid(3)
+    async with board(app) as (client, token):
+        r = await client.get("/review/arrangement")
+        assert r.status_code == 303 and r.headers["location"] == PAGE
+        r = await client.get(PAGE)
+        assert r.status_code == 200 and "已缴费考生 3 名，已编排 0 名，本次待编排 3 名" in r.text
+        row = re.search(r'<tr>\s*<td data-label="地市">朝阳区</td>.*?</tr>', r.text, re.S).group(0)
+        assert re.findall(r'data-label="待编排">(\d+)<', row) == ["3"] and 'id="arrange"' in r.text
+        assert 'id="confirm_early"' not in r.text  # 缴费 closed: nothing to confirm
+        r = await client.post(PAGE + "/arrange", data={})
+        assert r.status_code == 403 and await Seat.all().count() == 0  # no CSRF token
+        r = await client.post(PAGE + "/arrange", data={"csrf_token": token})
+        run = await Arrangement.get()
+        assert r.status_code == 303 and r.headers["location"] == f"{PAGE}?done={run.id}"
+        r = await client.get(r.headers["location"])
+        assert "编排完成" in r.text and "新编排 3 个准考证号、3 个座位" in r.text and run.actor == "r11"
+        assert "已缴费考生 3 名，已编排 3 名。" in r.text
+        assert "/rooms/" in r.text and "signin.pdf" in r.text and "arrangement.csv" in r.text
+        ticket = await reads.ticket_of(apps[0].id)
+        r = await client.get(f"/review/applications/{apps[0].id}")
+        assert ticket.number in r.text and f"{ticket.seats[0].seat} 号" in r.text and "2027年05月15日" in r.text
+        r = await client.post(PAGE + "/arrange", data={"csrf_token": token})
+        r = await client.get(r.headers["location"])
+        assert "无需编排" in r.text and await Arrangement.all().count() == 1
+
+
+async def test_before_payment_closes_the_board_says_why_and_asks_for_a_confirmation(app, demo):
+    await province(pay_closed=False)
+    await paid(2)
+    async with board(app) as (client, token):
+        r = await client.get(PAGE)
+        assert "缴费尚未结束" in r.text and 'id="confirm_early"' in r.text
+        r = await client.post(PAGE + "/arrange", data={"csrf_token": token})
+        assert r.status_code == 409 and "缴费尚未结束（缴费截止" in r.text and 'aria-invalid="true"' in r.text
+        assert await Seat.all().count() == 0
+        r = await client.post(PAGE + "/arrange", data={"csrf_token": token, "confirm_early": "1"})
+        assert r.status_code == 303 and await Seat.all().count() == 2 and (await Arrangement.get()).forced
+        r = await client.get(r.headers["location"])
+        assert "缴费结束前提前编排" in r.text
+
+
+async def test_a_shortage_on_the_board_is_named_and_offers_no_button(app, demo):
+    await province()
+    await paid(31, city="110101")
+    async with board(app) as (client, token):
+        r = await client.get(PAGE)
+        assert "东城区财政局会计考试报名点" in r.text and "缺 1 个座位（需 31，有 30）" in r.text
+        assert 'id="arrange"' not in r.text
+        r = await client.post(PAGE + "/arrange", data={"csrf_token": token})
+        assert r.status_code == 409 and "座位不足" in r.text and await Seat.all().count() == 0
+
+
+async def test_a_city_reviewer_may_not_arrange_and_another_province_is_not_found(app, demo):
+    await province()
+    await paid(2)
+    async with board(app, city="110105") as (client, token):
+        r = await client.get(PAGE)
+        assert r.status_code == 200 and "市级审核人员不能编排" in r.text and 'id="arrange"' not in r.text
+        assert "东城区" not in r.text  # its own city's rooms only
+        r = await client.post(PAGE + "/arrange", data={"csrf_token": token})
+        assert r.status_code == 403 and await Seat.all().count() == 0
+        assert (await client.get("/review/arrangement/demo-chuji/31")).status_code == 404
+        assert (await client.get("/review/arrangement/no-such-exam/11")).status_code == 404
+
+
+async def test_statistics_show_seated_and_unseated_per_site(app, demo):
+    ep = await province()
+    await paid(2)
+    assert (await arrangement.arrange(ep, "beijing", now())).ok
+    (late,) = await paid(1)
+    async with board(app) as (client, _):
+        r = await client.get(f"/review/stats?exam={ep.id}")
+        site_name = (await Site.get(id=late.site_id)).name
+        row = re.search(rf'<tr><td data-label="报名点">{site_name}</td>.*?</tr>', r.text, re.S).group(0)
+        counts = re.findall(r'data-label="(?:已缴费|已编排|未编排)">(?:<strong class="field-error">)?(\d+)', row)
+        assert counts == ["3", "2", "1"]
+
+
+async def test_two_offices_pressing_on_the_board_at_once_give_one_arrangement(app, client, demo):
+    await province()
+    await paid(20)
+    await reviewer(client, "beijing2")  # another office of the province, logged in as usual
+    token2 = await csrf_of(client, PAGE)
+    async with board(app) as (first, token1):
+        r1, r2 = await asyncio.gather(first.post(PAGE + "/arrange", data={"csrf_token": token1}),
+                                      client.post(PAGE + "/arrange", data={"csrf_token": token2}))
+    assert {r1.status_code, r2.status_code} == {303}
+    done = sorted(r.headers["location"].split("?done=")[1] for r in (r1, r2))
+    assert done[0] == str((await Arrangement.get()).id) and done[1] == "none"  # one arranged, the other found it done
+    assert await Seat.all().count() == 20 and await Admission.all().count() == 20
