@@ -30,7 +30,7 @@ from services.providers import make_providers
 from services.reference import rarechars, regions
 from services.reference.exams import ReferenceData
 from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
-from views import tickets
+from views import room_lists, tickets
 from views import rarechars as rarechar_views
 from web import errors, metrics
 from web.admission import Admission
@@ -118,6 +118,8 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         *printing.routes,
         # 准考证打印, its verification page, the reviewers' copy (views/tickets.py; services/documents/tickets.py)
         *tickets.routes,
+        # 考场签到表, 门贴 and the arrangement's CSV for the office (views/room_lists.py; services/documents/room_lists.py)
+        *room_lists.routes,
         # 审核: the reviewers' board (views/review.py; services/review/)
         *review.routes,
         # Uploaded files, only for whoever may see them (views/files.py; services/documents/access.py)

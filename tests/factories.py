@@ -543,29 +543,9 @@ def slow_pdf() -> bytes:
 
 
 async def arranged(exam_code: str, province: str) -> None:
-    """Every paid application of the province seated as a 考场编排 leaves it: a 准考证号 and, per session, a seat at
-    its own site (rooms in order, seats in application order). A stand-in until services.arrangement lands."""
-    from models.arrangement import Admission, Arrangement, Seat
-    from models.exams import ExamSession, Room
+    """考场编排 of the province as the office runs it (forced: the demo's 缴费 is still open)."""
+    from services import arrangement
 
-    ep = await ExamProvince.get(province_code=province, exam__code=exam_code).select_related("exam")
-    sessions = await ExamSession.filter(exam_id=ep.exam_id).order_by("number")
-    run = await Arrangement.create(exam_province=ep, seed=1, actor="test", at=now())
-    for app in await Application.filter(province_id=ep.id, status="paid").order_by("id"):
-        if await Admission.filter(application_id=app.id).exists():
-            continue
-        rooms = await Room.filter(site_id=app.site_id).order_by("number")
-        first = None
-        for s in sessions:
-            if not set(s.subjects) & set(app.subjects):
-                continue
-            for room in rooms:
-                taken = {x.seat for x in await Seat.filter(session_id=s.id, room_id=room.id)}
-                free = next((n for n in range(1, room.seats + 1) if n not in taken), None)
-                if free:
-                    await Seat.create(application=app, session=s, room=room, seat=free, arrangement=run)
-                    first = first or (s, room, free)
-                    break
-        s, room, free = first
-        await Admission.create(application=app, exam_id=ep.exam_id, exam_province=ep, arrangement=run,
-                               number=f"{ep.exam.year}1{province}{app.city_code[2:6]}01{s.number:02d}{room.number:03d}{free:02d}")
+    ep = await ExamProvince.get(province_code=province, exam__code=exam_code)
+    outcome = await arrangement.arrange(ep, "test", now(), force=True)
+    assert outcome.ok, outcome.message

@@ -44,7 +44,7 @@ async def ticket(request: Request):
     ep = await state.reference.province(app.province_id) if app.province_id else None
     if reason := tickets.refusal(app, ep):
         return refused(request, app, ep, reason)
-    found = await tickets.ticket_of(state.reads, app, ep)
+    found = await tickets.ticket_of(app, ep)
     if found is None:
         return refused(request, app, ep, tickets.UNSEATED)
     return pdf_response(await tickets.ticket_pdf(app, found, state.settings), found.number)
@@ -54,8 +54,7 @@ async def index(request: Request):
     """准考证打印 (the home page's entry): each active application of the candidate and whether its ticket prints."""
     account = login_required(request)
     state = request.app.state
-    return render(request, "tickets/index.html", {"rows": await tickets.of_account(state.reads, state.reference,
-                                                                                   account.id)})
+    return render(request, "tickets/index.html", {"rows": await tickets.of_account(state.reference, account.id)})
 
 
 async def verify(request: Request):
@@ -76,7 +75,7 @@ async def review_ticket(request: Request):
         log.warning("review scope refused ticket %s rid=%s", request.url.path, request.state.request_id)
         raise HTTPException(404)
     ep = await state.reference.province(app.province_id)
-    found = await tickets.ticket_of(state.reads, app, ep) if app.status == Status.PAID else None
+    found = await tickets.ticket_of(app, ep) if app.status == Status.PAID else None
     if found is None:
         raise HTTPException(409, "该报名尚未编排考场，没有准考证。")
     return pdf_response(await tickets.ticket_pdf(app, found, state.settings), found.number)

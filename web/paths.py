@@ -48,6 +48,8 @@ SHAPES: dict[str, str] = {
     # 订单号码, services.payment.orders.order_number: 20271130-11-7F3K9Q2M
     "order": orders.NUMBER_SHAPE.pattern,
     "province": r"[0-9]{2}",  # a province code (services.reference.regions.PROVINCES)
+    # an exam's code, the natural key of the seed file (Exam.code, 32 characters at most), e.g. 2027-chuji
+    "exam_code": r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}",
     # the 报名表's verification code (services.documents.form_pdf.new_code)
     "verify_code": f"{_chars(form_pdf.CODE_ALPHABET)}{{{form_pdf.CODE_LENGTH}}}",
     # the sandbox gateway's trade number (services.providers.payment.SandboxPayments.create)

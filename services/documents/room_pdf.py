@@ -83,6 +83,9 @@ def _columns() -> list[tuple[str, float, float]]:
     return out
 
 
+COLUMN_AT = _columns()
+
+
 def _signin_head(c, r: RoomSheet, page: int, pages: int) -> float:
     _centre(c, H - MARGIN - 14, f"{r.exam_name}考场签到表", 14)
     lines = [f"考点：{r.venue}（{r.venue_address}）", f"考场：{room_text(r.room)}　　场次：{r.when}",
@@ -96,7 +99,7 @@ def _signin_head(c, r: RoomSheet, page: int, pages: int) -> float:
     c.setFillColorRGB(*GREY)
     c.rect(MARGIN, y - HEAD_ROW, W - 2 * MARGIN, HEAD_ROW, stroke=1, fill=1)
     c.setFillColorRGB(0, 0, 0)
-    for heading, x, w in _columns():
+    for heading, x, w in COLUMN_AT:
         draw_text(c, x + (w - text_width(heading, SIZE)) / 2, y - 14, heading)
         c.line(x, y, x, y - HEAD_ROW)
     return y - HEAD_ROW
@@ -116,21 +119,21 @@ def _photo(c, x: float, top: float, w: float, h: float, path: str | None) -> Non
 
 
 def _signin_row(c, top: float, s: SeatedCandidate) -> None:
-    cols = _columns()
     c.rect(MARGIN, top - ROW, W - 2 * MARGIN, ROW, stroke=1, fill=0)
     middle = top - ROW / 2
-    cells = {"座位号": f"{s.seat:02d}", "准考证号": s.number, "姓名": s.name, "证件号码": mask_id_number(s.id_number)}
-    for heading, x, w in cols:
+    # Digits and asterisks fit their columns as they are; only the name may need two lines.
+    cells = {"座位号": [f"{s.seat:02d}"], "准考证号": [s.number], "证件号码": [mask_id_number(s.id_number)]}
+    for heading, x, w in COLUMN_AT:
         c.line(x, top, x, top - ROW)
         if heading == "照片":
             ph = ROW - 2 * PAD
             _photo(c, x + (w - ph * 0.75) / 2, top - PAD, ph * 0.75, ph, s.photo_path)
-        elif heading in cells:
-            lines = _fit(cells[heading], w - 2 * PAD, 10 if heading == "姓名" else SIZE)
-            size = 10 if heading == "姓名" else SIZE
-            first = middle + (len(lines) - 1) * 6 - 3
-            for n, line in enumerate(lines):
-                draw_text(c, x + PAD, first - n * 12, line, size)
+            continue
+        size = 10 if heading == "姓名" else SIZE
+        lines = _fit(s.name, w - 2 * PAD, size) if heading == "姓名" else cells.get(heading)
+        first = middle + (len(lines or ()) - 1) * 6 - 3
+        for n, line in enumerate(lines or ()):
+            draw_text(c, x + PAD, first - n * 12, line, size)
 
 
 def _signin_foot(c) -> None:

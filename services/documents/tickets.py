@@ -16,9 +16,9 @@ import anyio.to_thread
 
 from db.reads import Reads
 from models.applications import Application, Status
-from models.arrangement import Admission, Seat
 from services import clock
 from services.accounts.names import mask_id_number, mask_name
+from services.arrangement import reads as arrangement_reads
 from services.documents import admission_pdf, form_pdf
 from services.documents.admission_pdf import SessionSeat, Ticket
 from services.reference.regions import PROVINCES
@@ -54,23 +54,19 @@ def refusal(app: Application, ep, now: datetime | None = None) -> str | None:
     return None if state == "open" else OVER if state == "over" else NOT_YET
 
 
-async def sessions_of(reads: Reads, app_id: int) -> tuple[str, list[SessionSeat]] | None:
-    """The application's 准考证号 and its seats in session order, or None before the arrangement seated it."""
-    admission = await reads.first(Admission, application_id=app_id)
-    if admission is None:
+async def sessions_of(app_id: int) -> tuple[str, list[SessionSeat]] | None:
+    """The application's 准考证号 and its seats in session order (each with the candidate's own subjects of that
+    session), or None before the arrangement seated it."""
+    found = await arrangement_reads.ticket_of(app_id)
+    if found is None or not found.seats:
         return None
-    seats = await Seat.filter(application_id=app_id).select_related("session", "room__site").order_by("session__number")
-    if not seats:
-        return None
-    return admission.number, [
-        SessionSeat(s.session.number, s.session.starts_at, s.session.ends_at, tuple(s.session.subjects),
-                    s.room.site.venue or s.room.site.name, s.room.site.venue_address or s.room.site.address,
-                    s.room.number, s.seat) for s in seats]
+    return found.number, [SessionSeat(s.session_number, s.starts_at, s.ends_at, tuple(s.subjects), s.venue,
+                                      s.venue_address, s.room_number, s.seat) for s in found.seats]
 
 
-async def ticket_of(reads: Reads, app: Application, ep) -> Ticket | None:
+async def ticket_of(app: Application, ep) -> Ticket | None:
     """What the ticket prints: the submission snapshot's person and photo, the arrangement's number and seats."""
-    found = await sessions_of(reads, app.id)
+    found = await sessions_of(app.id)
     if found is None or not app.snapshot:
         return None
     number, sessions = found
@@ -79,14 +75,14 @@ async def ticket_of(reads: Reads, app: Application, ep) -> Ticket | None:
                   s.candidate.id_number, number, tuple(sessions), getattr(ep, "exam_notice", "") or "", s.photo)
 
 
-async def of_account(reads: Reads, reference, account_id: int) -> list[dict]:
+async def of_account(reference, account_id: int) -> list[dict]:
     """准考证打印's page: each active application of the account, whether its ticket prints, and its seats."""
     rows = []
     for app in await Application.filter(account_id=account_id, active_key__isnull=False).order_by("-id"):
         ep = await reference.province(app.province_id) if app.province_id else None
         exam = await reference.exam(app.exam_id)
         reason = refusal(app, ep)
-        found = await sessions_of(reads, app.id) if app.status == Status.PAID else None
+        found = await sessions_of(app.id) if app.status == Status.PAID else None
         if reason is None and found is None:
             reason = UNSEATED
         rows.append({"app": app, "exam": exam.name, "province": PROVINCES.get(ep.province_code, "") if ep else "",
@@ -130,7 +126,7 @@ async def verify(reads: Reads, code: str) -> Verified | None:
     app = await reads.first(Application, form_code=code) if form_pdf.is_code(code) else None
     if app is None or app.status != Status.PAID or not app.snapshot:
         return None
-    found = await sessions_of(reads, app.id)
+    found = await sessions_of(app.id)
     if found is None:
         return None
     s = app.submission
