@@ -147,7 +147,14 @@ def main() -> None:
         finally:
             await db.close()
 
-    asyncio.run(go())
+    if os.environ.get("PROFILE"):
+        import cProfile
+        import pstats
+
+        cProfile.runctx("asyncio.run(go())", globals(), locals(), "/tmp/room_pdfs.prof")
+        pstats.Stats("/tmp/room_pdfs.prof").sort_stats("tottime").print_stats(25)
+    else:
+        asyncio.run(go())
 
 
 if __name__ == "__main__":

@@ -44,17 +44,17 @@ async def _room_file(request: Request, kind: str):
         log.warning("review scope refused room %s reviewer=%s rid=%s", request.url.path, scope.reviewer.username,
                     request.state.request_id)
         raise HTTPException(404)
-    session = Form(request.query_params).id("session")  # the 场次's number; none: the first that seats someone
+    session = Form(request.query_params).id("session")  # the 场次's number; none: every 场次 of the room
     if session is None and "session" in request.query_params:
         raise HTTPException(404)
-    sheet = await room_lists.room_sheet(ep, room, session, request.app.state.settings.upload_dir)
-    if sheet is None:
+    sheets = await room_lists.room_sheets(ep, room, session, request.app.state.settings.upload_dir)
+    if not sheets:
         raise HTTPException(404, "该考场在该场次没有安排考生。")
-    data = await room_lists.room_pdf_of(kind, sheet)
+    data = await room_lists.room_pdf_of(kind, sheets)
     label = "考场签到表" if kind == room_lists.SIGNIN else "门贴"
-    stem = f"{ep.exam.code}-{ep.province_code}-{room.site_id}-{room.number:03d}-{sheet.session_number}"
+    stem = f"{ep.exam.code}-{ep.province_code}-{room.site_id}-{room.number:03d}" + (f"-{session}" if session else "")
     return _download(data, "application/pdf", f"{kind}-{stem}.pdf",
-                     f"{label}-{room.site_name}-第{room.number:03d}考场-第{sheet.session_number}场.pdf")
+                     f"{label}-{room.site_name}-第{room.number:03d}考场{f'-第{session}场' if session else ''}.pdf")
 
 
 async def signin(request: Request):

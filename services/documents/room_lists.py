@@ -3,7 +3,7 @@ whole arrangement of one exam and province (room_pdf draws them; services.arrang
 
 A reviewer sees what their scope holds: a province reviewer every room of the province, a city reviewer the rooms
 of their city's 报名点; anything else is None here and 404 in the view. A 场次 is named by its number in the exam
-(ExamSession.number, `?session=N`), the room by its id.
+(ExamSession.number, `?session=N`; without it, a room's file holds each of its 场次 in turn), the room by its id.
 """
 from __future__ import annotations
 
@@ -48,18 +48,18 @@ def sheet_of(exam_name: str, s: reads.RoomSheet, upload_dir) -> room_pdf.RoomShe
                                        _photo_path(upload_dir, c.photo)) for c in s.candidates))
 
 
-async def room_sheet(ep: ExamProvince, room: reads.RoomInfo, session_number: int | None,
-                     upload_dir) -> room_pdf.RoomSheet | None:
-    """The room in that 场次 (the first that seats someone there when none is named), None when nobody sits there."""
-    sheets = await reads.room_sheets(room.room_id)
-    found = next((s for s in sheets if session_number in (None, s.session_number)), None)
-    return sheet_of(ep.exam.name, found, upload_dir) if found else None
+async def room_sheets(ep: ExamProvince, room: reads.RoomInfo, session_number: int | None,
+                      upload_dir) -> list[room_pdf.RoomSheet]:
+    """The room in that 场次, or in every 场次 that seats someone there when none is named (one document for
+    the room); empty when nobody sits there."""
+    return [sheet_of(ep.exam.name, s, upload_dir) for s in await reads.room_sheets(room.room_id)
+            if session_number in (None, s.session_number)]
 
 
-async def room_pdf_of(kind: str, sheet: room_pdf.RoomSheet) -> bytes:
+async def room_pdf_of(kind: str, sheets: list[room_pdf.RoomSheet]) -> bytes:
     """The 签到表 or the 门贴 as PDF, built off the event loop."""
     build = room_pdf.build_signin if kind == SIGNIN else room_pdf.build_door
-    return await anyio.to_thread.run_sync(build, sheet)
+    return await anyio.to_thread.run_sync(lambda: build(*sheets))
 
 
 async def arrangement_csv(scope: Scope, ep: ExamProvince) -> bytes:

@@ -21,6 +21,7 @@ from services.accounts.names import mask_id_number
 from services.documents import form_pdf
 from services.documents.admission_pdf import day_text, room_text, time_text
 from services.documents.form_pdf import GREY, MARGIN, PAD, SIZE, H, W, draw_text, text_width, wrap
+from services.reference import rarechars
 from services.review.export import safe_cell
 
 log = logging.getLogger("kjks")
@@ -84,6 +85,8 @@ def _columns() -> list[tuple[str, float, float]]:
 
 
 COLUMN_AT = _columns()
+_ascii_fonts = {rarechars.font_for_char(chr(n)) for n in range(32, 127)}
+ASCII_FONT = _ascii_fonts.pop() if len(_ascii_fonts) == 1 else None
 
 
 def _signin_head(c, r: RoomSheet, page: int, pages: int) -> float:
@@ -118,6 +121,18 @@ def _photo(c, x: float, top: float, w: float, h: float, path: str | None) -> Non
     draw_text(c, x + w / 2 - SIZE, top - h / 2, "照片")
 
 
+def _line(c, x: float, y: float, text: str, size: float) -> None:
+    """draw_text, without looking up the font of each character of a text of printable ASCII (a 准考证号, a masked
+    ID: most of a sheet's characters), which one font draws."""
+    if ASCII_FONT and text.isascii() and text.isprintable():
+        t = c.beginText(x, y)
+        t.setFont(ASCII_FONT, size)
+        t.textOut(text)
+        c.drawText(t)
+    else:
+        draw_text(c, x, y, text, size)
+
+
 def _signin_row(c, top: float, s: SeatedCandidate) -> None:
     c.rect(MARGIN, top - ROW, W - 2 * MARGIN, ROW, stroke=1, fill=0)
     middle = top - ROW / 2
@@ -133,36 +148,42 @@ def _signin_row(c, top: float, s: SeatedCandidate) -> None:
         lines = _fit(s.name, w - 2 * PAD, size) if heading == "姓名" else cells.get(heading)
         first = middle + (len(lines or ()) - 1) * 6 - 3
         for n, line in enumerate(lines or ()):
-            draw_text(c, x + PAD, first - n * 12, line, size)
+            _line(c, x + PAD, first - n * 12, line, size)
 
 
 def _signin_foot(c) -> None:
     draw_text(c, MARGIN, MARGIN - 14, "实到人数：________　　缺考座位号：______________________　　监考员签名：________________")
 
 
-def build_signin(r: RoomSheet) -> bytes:
-    """考场签到表: a row per seated candidate in seat order (seat, 准考证号, name, photo, masked ID, a box to sign)."""
+def build_signin(*sheets: RoomSheet) -> bytes:
+    """考场签到表: a row per seated candidate in seat order (seat, 准考证号, name, photo, masked ID, a box to sign);
+    several sheets (a room's 场次) follow one another in one document, each on pages of its own."""
     primary = form_pdf.register_fonts()
     out = io.BytesIO()
-    rows = sorted(r.candidates, key=lambda s: s.seat)
     with form_pdf.LOCK:
         c = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=primary)
-        c.setTitle(f"考场签到表 {room_text(r.room)} 第{r.session_number}场")
+        first = sheets[0]
+        c.setTitle(f"考场签到表 {room_text(first.room)}" + (f" 第{first.session_number}场" if len(sheets) == 1 else ""))
         c.setCreator("全国会计人员统一服务管理平台")
-        first_top = _probe_top(c, r)
-        per_page = max(1, int((first_top - MARGIN - 4) // ROW))
-        pages = max(1, -(-len(rows) // per_page))
-        for page in range(pages):
-            y = _signin_head(c, r, page + 1, pages)
-            for s in rows[page * per_page:(page + 1) * per_page]:
-                _signin_row(c, y, s)
-                y -= ROW
-            if not rows:
-                draw_text(c, MARGIN + PAD, y - 20, "本考场本场次暂无考生。")
-            _signin_foot(c)
-            c.showPage()
+        for r in sheets:
+            _draw_signin(c, r)
         c.save()
     return out.getvalue()
+
+
+def _draw_signin(c, r: RoomSheet) -> None:
+    rows = sorted(r.candidates, key=lambda s: s.seat)
+    per_page = max(1, int((_probe_top(c, r) - MARGIN - 4) // ROW))
+    pages = max(1, -(-len(rows) // per_page))
+    for page in range(pages):
+        y = _signin_head(c, r, page + 1, pages)
+        for s in rows[page * per_page:(page + 1) * per_page]:
+            _signin_row(c, y, s)
+            y -= ROW
+        if not rows:
+            draw_text(c, MARGIN + PAD, y - 20, "本考场本场次暂无考生。")
+        _signin_foot(c)
+        c.showPage()
 
 
 def _probe_top(c, r: RoomSheet) -> float:
@@ -181,33 +202,40 @@ def number_range(r: RoomSheet) -> str:
     return f"{numbers[0]} — {numbers[-1]}" if numbers else "（暂无考生）"
 
 
-def build_door(r: RoomSheet) -> bytes:
-    """门贴: the room's number in large type, the session, the range of its 准考证号 and how many sit there."""
+def build_door(*sheets: RoomSheet) -> bytes:
+    """门贴: the room's number in large type, the session, the range of its 准考证号 and how many sit there; a page
+    per sheet (a room's 场次)."""
     primary = form_pdf.register_fonts()
     out = io.BytesIO()
-    lw, lh = landscape(A4)
     with form_pdf.LOCK:
         c = canvas.Canvas(out, pagesize=landscape(A4), pageCompression=1, initialFontName=primary)
-        c.setTitle(f"门贴 {room_text(r.room)} 第{r.session_number}场")
+        first = sheets[0]
+        c.setTitle(f"门贴 {room_text(first.room)}" + (f" 第{first.session_number}场" if len(sheets) == 1 else ""))
         c.setCreator("全国会计人员统一服务管理平台")
-        c.rect(MARGIN / 2, MARGIN / 2, lw - MARGIN, lh - MARGIN, stroke=1, fill=0)
-        y = lh - MARGIN - 24
-        for line in _fit(f"{r.exam_name}", lw - 2 * MARGIN, 20):
-            _centre(c, y, line, 20, lw)
-            y -= 26
-        for line in _fit(r.venue, lw - 2 * MARGIN, 16):
-            _centre(c, y, line, 16, lw)
-            y -= 22
-        _centre(c, lh / 2 - 10, room_text(r.room), 120, lw)
-        y = lh / 2 - 80
-        for line in (r.when, f"考试科目：{'、'.join(r.subjects)}", f"准考证号：{number_range(r)}",
-                     f"本考场考生 {len(r.candidates)} 人（座位 {r.seats} 个）"):
-            for part in _fit(line, lw - 2 * MARGIN, 22):
-                _centre(c, y, part, 22, lw)
-                y -= 34
-        c.showPage()
+        for r in sheets:
+            _draw_door(c, r)
         c.save()
     return out.getvalue()
+
+
+def _draw_door(c, r: RoomSheet) -> None:
+    lw, lh = landscape(A4)
+    c.rect(MARGIN / 2, MARGIN / 2, lw - MARGIN, lh - MARGIN, stroke=1, fill=0)
+    y = lh - MARGIN - 24
+    for line in _fit(f"{r.exam_name}", lw - 2 * MARGIN, 20):
+        _centre(c, y, line, 20, lw)
+        y -= 26
+    for line in _fit(r.venue, lw - 2 * MARGIN, 16):
+        _centre(c, y, line, 16, lw)
+        y -= 22
+    _centre(c, lh / 2 - 10, room_text(r.room), 120, lw)
+    y = lh / 2 - 80
+    for line in (r.when, f"考试科目：{'、'.join(r.subjects)}", f"准考证号：{number_range(r)}",
+                 f"本考场考生 {len(r.candidates)} 人（座位 {r.seats} 个）"):
+        for part in _fit(line, lw - 2 * MARGIN, 22):
+            _centre(c, y, part, 22, lw)
+            y -= 34
+    c.showPage()
 
 
 # ------------------------------------------------------------------ the whole arrangement as CSV

@@ -89,7 +89,7 @@ async def test_a_room_nobody_sits_in_says_so_and_a_candidate_may_not_download(ap
     async with await reviewer_client(app, "11") as office:
         r = await office.get(f"{BASE}/rooms/{empty.id}/signin.pdf?session={seat.session.number}")
         assert r.status_code == 404 and "该考场在该场次没有安排考生" in r.text
-        # without ?session= the room's first 场次 that seats someone
+        # without ?session= (the board's links): every 场次 of the room in one file
         r = await office.get(f"{BASE}/rooms/{seat.room_id}/signin.pdf")
         assert r.status_code == 200
     assert await ExamSession.filter(exam__code="demo-chuji").count() == 1

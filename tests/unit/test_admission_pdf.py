@@ -149,3 +149,21 @@ def test_the_arrangement_csv_is_utf8_with_bom_masked_and_formula_safe():
                         "西城区财政局会计考试报名点", "北京市第一考点", "北京市通州区通朝大街100号", "1", "2027-05-15",
                         "08:30—11:50", "初级会计实务、经济法基础", "101", "7"]
     assert lines[2][1] == RARE_NAME
+
+
+def test_a_rooms_sessions_follow_one_another_in_one_signin_sheet_and_one_door_sign():
+    first = sheet([seated(1)])
+    second = dataclasses.replace(first, session_number=2, subjects=("财务管理",), candidates=(seated(5, "李四"),),
+                                 starts_at=datetime(2027, 5, 16, 8, 30, tzinfo=CN),
+                                 ends_at=datetime(2027, 5, 16, 11, 0, tzinfo=CN))
+    signin = room_pdf.build_signin(first, second)
+    pages = PdfReader(io.BytesIO(signin)).pages
+    assert len(pages) == 2
+    assert "第1场" in text_of_page(pages[0]) and "王小明" in text_of_page(pages[0]) and "李四" not in text_of_page(pages[0])
+    assert "第2场2027年5月16日（星期日）08:30—11:00" in text_of_page(pages[1]) and "05" in text_of_page(pages[1])
+    door = PdfReader(io.BytesIO(room_pdf.build_door(first, second))).pages
+    assert len(door) == 2 and "考试科目：财务管理" in text_of_page(door[1])
+
+
+def text_of_page(page) -> str:
+    return "".join(page.extract_text().split())
