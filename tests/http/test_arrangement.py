@@ -259,12 +259,12 @@ async def test_a_province_reviewer_previews_and_arranges_the_province_on_the_boa
         assert r.status_code == 303 and r.headers["location"] == f"{PAGE}?done={run.id}"
         r = await client.get(r.headers["location"])
         assert "编排完成" in r.text and "新编排 3 个准考证号、3 个座位" in r.text and run.actor == "r11"
-        assert "已缴费考生 3 名，已编排 3 名。" in r.text
+        assert "已缴费考生 3 名，已编排 3 名。" in r.text and 'id="all-seated"' in r.text and 'id="arrange"' not in r.text
         assert "/rooms/" in r.text and "signin.pdf" in r.text and "arrangement.csv" in r.text
         ticket = await reads.ticket_of(apps[0].id)
         r = await client.get(f"/review/applications/{apps[0].id}")
         assert ticket.number in r.text and f"{ticket.seats[0].seat} 号" in r.text and "2027年05月15日" in r.text
-        r = await client.post(PAGE + "/arrange", data={"csrf_token": token})
+        r = await client.post(PAGE + "/arrange", data={"csrf_token": token})  # a page left open: pressed again
         r = await client.get(r.headers["location"])
         assert "无需编排" in r.text and await Arrangement.all().count() == 1
 
@@ -316,7 +316,7 @@ async def test_statistics_show_seated_and_unseated_per_site(app, demo):
     async with board(app) as (client, _):
         r = await client.get(f"/review/stats?exam={ep.id}")
         site_name = (await Site.get(id=late.site_id)).name
-        row = re.search(rf'<tr><td data-label="报名点">{site_name}</td>.*?</tr>', r.text, re.S).group(0)
+        row = re.search(rf'<tr><th scope="row">{site_name}</th>.*?</tr>', r.text, re.S).group(0)
         counts = re.findall(r'data-label="(?:已缴费|已编排|未编排)">(?:<strong class="field-error">)?(\d+)', row)
         assert counts == ["3", "2", "1"]
 
