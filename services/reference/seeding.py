@@ -24,6 +24,7 @@ LEVELS = {"初级": ["初级会计实务", "经济法基础"], "中级": ["中�
 _REL = re.compile(r"today([+-]\d+)d\s+(\d{1,2}):(\d{2})")
 _HEADER = re.compile(r"\s*\[\[\s*([A-Za-z0-9_.]+)\s*\]\]")
 MAX_ROOM, MAX_SEATS = 999, 99  # 考场号 and 座位号 are 3 and 2 digits of the 准考证号
+MAX_SITES = 99  # 报名点 of a city: its position is 2 digits of the 准考证号
 
 
 class Lines:
@@ -192,7 +193,9 @@ def _province_details(p: dict, level: str, today: date, where: str, lines: Lines
     for c in p.get("city") or []:
         if not regions.is_city(p["code"], str(c.get("code"))):
             raise SeedError(f"{where}: 地市代码 {c.get('code')} 不属于该省")
-        lines.next("exam.province.city")
+        city_line = lines.next("exam.province.city")
+        if len(c.get("site") or []) > MAX_SITES:
+            raise SeedError(f"{at(city_line)} {where} 地市 {c['code']}: 报名点最多 {MAX_SITES} 个（准考证号中占两位）")
         sites = []
         for x in c.get("site") or []:
             line = lines.next("exam.province.city.site")

@@ -333,3 +333,16 @@ async def test_two_offices_pressing_on_the_board_at_once_give_one_arrangement(ap
     done = sorted(r.headers["location"].split("?done=")[1] for r in (r1, r2))
     assert done[0] == str((await Arrangement.get()).id) and done[1] == "none"  # one arranged, the other found it done
     assert await Seat.all().count() == 20 and await Admission.all().count() == 20
+
+
+async def test_two_processes_arranging_at_once_give_one_arrangement(demo, settings):
+    """Two offices' commands at the same moment, each in a process of its own (on SQLite, two connections to the
+    file; on PostgreSQL, two sessions): one seats everybody, the other waits and finds nothing to do."""
+    await province()
+    apps = await paid(60)
+    runs = await asyncio.gather(*(asyncio.to_thread(cli, settings, "demo-chuji", "11") for _ in range(2)))
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    said = sorted(r.stdout.strip().splitlines()[-1][:4] for r in runs)
+    assert said == ["无需编排", "编排完成"]
+    assert await Arrangement.all().count() == 1 and await Admission.all().count() == 60
+    assert sorted(await Seat.all().values_list("application_id", flat=True)) == sorted(a.id for a in apps)

@@ -183,3 +183,11 @@ async def test_a_room_may_not_shrink_below_a_seat_given(clean_db, tmp_path):
     with pytest.raises(seeding.SeedError, match="不能减少座位数"):
         await seeding.seed(write(tmp_path, GOOD.replace("seats = 40", "seats = 30").replace('name = "2027年度初级"', 'name = "改名"')), TODAY)
     assert (await Room.get(id=room.id)).seats == 40 and (await Exam.get(code="t-chuji")).name == "2027年度初级"
+
+
+async def test_more_sites_in_a_city_than_the_admission_number_can_hold_is_refused(clean_db, tmp_path):
+    sites = "".join(f'\n[[exam.province.city.site]]\nname = "报名点{i}"\ncapacity = 10\n' for i in range(100))
+    text = GOOD.split("[[exam.province.city.site]]")[0] + sites
+    message = await refused(tmp_path, text, "报名点最多 99 个")
+    city_line = line_of(text, "[[exam.province.city]]")
+    assert f"第 {city_line} 行" in message
