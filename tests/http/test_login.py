@@ -169,16 +169,26 @@ async def test_an_unknown_name_answers_like_a_registered_one_through_the_lock_ou
 
 async def test_guesses_sent_at_once_get_no_more_tries_than_the_lock_out_allows(client):
     """Issue 11 review: the lock was read before the hash and the failure counted after it, so twenty guesses at
-    once all saw "not locked" and the right password among them logged in. An attempt is now taken first."""
+    once all saw "not locked" and the right password among them logged in. An attempt is now taken first.
+
+    Twenty wrong guesses at once get no more than the count's attempts, and lock the name; then the right
+    password, sent at once with more guesses, is refused with them. (A right password among the first guesses of a
+    burst may log in, as it would one at a time: which of a burst's requests the database serves first is not the
+    order they were sent in, so the test does not place it there.)"""
     account = await register(client)
     who = ops.Who(account.phone, account)
-    guesses = ["Wrong12345"] * 19 + [PASSWORD]
-    answers = await asyncio.gather(*(ops.authenticate(Account, who, g, "203.0.113.9", ops_now()) for g in guesses))
-    assert all(found is None for found, _ in answers)  # the right one too: it came after the count was used up
-    messages = [message for _, message in answers]
-    assert messages.count(ops.BAD_LOGIN) <= ops.LOCK_AFTER - 1 and ops.LOCKED in messages
+
+    async def burst(guesses):
+        answers = await asyncio.gather(*(ops.authenticate(Account, who, g, "203.0.113.9", ops_now()) for g in guesses))
+        return [found for found, _ in answers], [message for _, message in answers]
+
+    found, messages = await burst(["Wrong12345"] * 20)
+    assert found == [None] * 20
+    assert messages.count(ops.BAD_LOGIN) <= ops.LOCK_AFTER - 1 and messages.count(ops.LOCKED) >= 20 - (ops.LOCK_AFTER - 1)
     lock = await LoginLock.get(key=ops.lock_key(Account, account.phone))
-    assert lock.locked_until is not None
+    assert lock.locked_until is not None and lock.failures == ops.LOCK_AFTER
+    found, messages = await burst(["Wrong12345"] * 9 + [PASSWORD] + ["Wrong12345"] * 10)
+    assert found == [None] * 20 and set(messages) == {ops.LOCKED}
     await client.post("/logout", data={"csrf_token": await csrf_of(client, "/")})
     r = await login(client, "13800138000", PASSWORD)
     assert r.status_code == 422 and "已锁定" in r.text
