@@ -62,7 +62,10 @@ def site_subjects_and_photo(page) -> None:
     page.check("input[value='初级会计实务']")
     page.check("input[value='经济法基础']")
     page.set_input_files("#photo", image("me.jpg", images.photo()))
-    page.click("button:has-text('上传照片')")
+    # A stored photo answers HX-Redirect, a new page: wait for it, not for the photo of the page before (an
+    # earlier photo's img.id-photo matched at once, and 确认无误 then went with the file still chosen).
+    with page.expect_navigation():
+        page.click("button:has-text('上传照片')")
     page.wait_for_selector("figure.preview, img.id-photo")
     if page.locator("figure.preview").count():
         page.click("button:has-text('使用此照片')")
