@@ -49,18 +49,20 @@ def refusal(request: Request, status: int, detail: str | None = None, headers: d
 
 
 BUSY_TITLE = "系统繁忙"
-BUSY_RETRY = "当前访问人数较多，您的请求尚未处理。页面将在 {seconds} 秒后自动重试，请勿关闭本页。"
+BUSY_RETRY = "当前访问人数较多，您的请求尚未处理。请在 {seconds} 秒后点击“立即重试”，请勿关闭本页。"
+BUSY_AUTO = "当前访问人数较多，您的请求尚未处理。页面将在 {seconds} 秒后自动重试，请勿关闭本页。"  # static/js/app.js
 BUSY_RESEND = "当前访问人数较多，您提交的内容尚未处理，也未保存。请在 {seconds} 秒后返回上一页，重新提交。"
 
 
 def busy(request: Request, seconds: int) -> Response:
-    """系统繁忙 (web.admission): 503 with Retry-After. A page load retries by itself after `seconds` (a meta
-    refresh, with or without JavaScript); a plain form's POST is not repeated by a reload, so its page says to
+    """系统繁忙 (web.admission): 503 with Retry-After. A page load says when to press 立即重试; with JavaScript it
+    counts down and retries by itself, and can be stopped (static/js/app.js; no meta refresh, which a reader
+    could not stop: WCAG 2.2.1); a plain form's POST is not repeated by a reload, so its page says to
     send it again; htmx leaves the page as it is and sends the request again itself (static/js/app.js)."""
     headers = {"Retry-After": str(seconds), "Cache-Control": "no-store"}
     if is_fragment_request(request) or request.headers.get("hx-request") == "true":
         headers.update({"HX-Reswap": "none", "HX-Trigger": '{"kjks:busy": {"seconds": %d}}' % seconds})
-        return PlainTextResponse(BUSY_RETRY.format(seconds=seconds), status_code=503, headers=headers)
+        return PlainTextResponse(BUSY_AUTO.format(seconds=seconds), status_code=503, headers=headers)
     retry = request.method == "GET"
     message = (BUSY_RETRY if retry else BUSY_RESEND).format(seconds=seconds)
     return render(request, "errors/busy.html", {"title": BUSY_TITLE, "message": message, "status": 503,

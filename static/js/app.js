@@ -303,6 +303,28 @@
     };
     tick();
   });
-  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); syncAgree(document); });
+  // The 系统繁忙 page of a refused page load (templates/errors/busy.html): it counts down and reloads itself, unless
+  // the reader presses 停止自动重试 (then 立即重试 stays, as without JavaScript).
+  function busyPage() {
+    var card = document.querySelector("#busy-card[data-retry-after]");
+    if (!card) return;
+    var left = parseInt(card.getAttribute("data-retry-after"), 10) || 5, timer = null;
+    var message = document.getElementById("busy-message"), stop = document.getElementById("busy-stop");
+    var tick = function () {
+      if (left <= 0) { location.reload(); return; }
+      message.textContent = "当前访问人数较多，您的请求尚未处理。页面将在 " + left + " 秒后自动重试，请勿关闭本页。";
+      left -= 1;
+      timer = setTimeout(tick, 1000);
+    };
+    stop.hidden = false;
+    stop.addEventListener("click", function () {
+      clearTimeout(timer);
+      stop.hidden = true;
+      message.textContent = "已停止自动重试。当前访问人数较多，请稍后点击“立即重试”。";
+      document.getElementById("busy-retry").focus();
+    });
+    tick();
+  }
+  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); syncAgree(document); busyPage(); });
   document.addEventListener("htmx:afterSwap", function () { startCountdowns(document); syncAgree(document); });
 })();

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tests.browser.flows import (add_education, fill_personal, image, log_in, new_id, outbox_code, scan_on_phone,
                                  site_subjects_and_photo)
+from tests.browser import extra_pages
 from tests.factories import images, pdf
 
 AXE = Path(__file__).with_name("vendor") / "axe-4.14.1.min.js"
@@ -52,7 +53,7 @@ class Axe:
         assert not self.found, f"axe found {len(self.found)} violation(s):\n" + "\n".join(self.found)
 
 
-def test_axe_finds_nothing_on_the_candidates_and_the_reviewers_pages(page, browser, server_url):
+def test_axe_finds_nothing_on_the_candidates_and_the_reviewers_pages(page, browser, server_url, server_env):
     axe = Axe()
     check = axe.check
     page.set_viewport_size({"width": 1366, "height": 900})
@@ -291,5 +292,21 @@ def test_axe_finds_nothing_on_the_candidates_and_the_reviewers_pages(page, brows
     check(page, "页面不存在")
     reviewer.context.close()
 
-    assert len(axe.states) >= 60
+    # ---------------------------------------------------------------- pages off the main journey
+    extra_pages.verify(page, app_path)
+    check(page, "报名表核验")
+    extra_pages.closed_province(page)
+    check(page, "报名已结束")
+    extra_pages.method_not_allowed(page)
+    check(page, "405 无法直接打开该地址")
+    extra_pages.busy(page, server_env)
+    check(page, "系统繁忙")
+    anonymous = browser.new_context(base_url=server_url, locale="zh-CN").new_page()
+    extra_pages.wechat_bind(anonymous)
+    check(anonymous, "绑定已注册账号 (a first 微信扫码)")
+    anonymous.context.close()
+    # The 生僻字 page as a browser without JavaScript gets it is checked above ("生僻字 page (without
+    # JavaScript)"): axe needs JavaScript, and Playwright's evaluate waits forever in a context without it.
+
+    assert len(axe.states) >= 67
     axe.assert_clean()

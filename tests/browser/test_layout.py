@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tests.browser.flows import (add_education, fill_personal, image, log_in_reviewer, register, scan_on_phone,
                                  site_subjects_and_photo)
+from tests.browser import extra_pages
 from tests.factories import images
 
 SIZES = [(320, 640), (375, 812)]
@@ -118,7 +119,13 @@ def app_id(page) -> int:
     return int(re.search(r"/apply/(\d+)/", page.url).group(1))
 
 
-def test_every_page_of_the_journey_fits_a_phone(browser, server_url):
+def _anonymous_bind(browser, server_url):
+    page = browser.new_context(base_url=server_url, locale="zh-CN").new_page()
+    extra_pages.wechat_bind(page)
+    return page
+
+
+def test_every_page_of_the_journey_fits_a_phone(browser, server_url, server_env):
     context = browser.new_context(base_url=server_url, locale="zh-CN", viewport={"width": 375, "height": 812})
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -238,7 +245,24 @@ def test_every_page_of_the_journey_fits_a_phone(browser, server_url):
     layout.check("报名成功-报名表打印")
     page.goto("/")
     layout.check("首页-已报名")
+    # Pages off the main journey, as a candidate on a phone meets them.
+    extra_pages.verify(page, f"/apply/{number}")
+    layout.check("报名表核验")
+    extra_pages.closed_province(page)
+    layout.check("报名已结束")
+    extra_pages.method_not_allowed(page)
+    layout.check("405")
+    extra_pages.busy(page, server_env)
+    layout.check("系统繁忙")
+    # The 生僻字 page that a browser without JavaScript is sent to (measured with JavaScript: Playwright's
+    # evaluate waits forever in a context without it; the page is the same server-drawn HTML).
+    page.goto("/rarechars?pinyin=yan&back=/register")
+    layout.check("生僻字-无JavaScript")
     context.close()
+    layout.page = _anonymous_bind(browser, server_url)
+    layout.page.set_viewport_size({"width": 375, "height": 812})
+    layout.check("绑定已注册账号")
+    layout.page.context.close()
 
-    assert len(layout.seen) == 31
+    assert len(layout.seen) == 37
     assert not layout.failures, f"{len(layout.failures)} layout failures:\n" + "\n".join(layout.failures)
