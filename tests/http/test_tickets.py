@@ -49,7 +49,10 @@ async def test_a_paid_and_seated_candidate_prints_the_ticket_within_the_window(c
         assert expected in text, expected
     app = await Application.get(id=app_id)
     assert f"{settings.base_url}/tickets/verify/{app.form_code}" in text
-    assert "张三丰" not in f"/apply/{app_id}/ticket.pdf" and ID_NUMBER not in f"/apply/{app_id}/ticket.pdf"
+    # nothing personal in the URLs: the application's id, and the random code of the verification page
+    links = re.findall(r'href="([^"]*ticket[^"]*)"', (await client.get("/tickets")).text)
+    assert links == [f"/apply/{app_id}/ticket.pdf"]
+    assert re.search(r"/tickets/verify/[0-9A-Z]{16}(?![0-9A-Z])", text)
 
 
 async def test_the_buttons_show_within_the_window_and_say_when_printing_opens_before_it(client, app, demo, gateway):
@@ -167,3 +170,12 @@ async def test_a_rare_name_prints_on_the_ticket_with_a_glyph_for_every_character
     assert r.status_code == 200 and RARE_NAME in text_of(r.content)
     drawn = drawn_chars(r.content)
     assert all(ch in drawn for ch in RARE_NAME)
+
+
+async def test_a_window_not_yet_announced_says_so(client, app, demo, gateway):
+    app_id = await paid_and_seated(client)
+    await ExamProvince.filter(province_code="11", exam__code="demo-chuji").update(ticket_start=None, ticket_end=None)
+    app.state.reference.clear()
+    r = await client.get(f"/apply/{app_id}/ticket.pdf")
+    assert r.status_code == 409 and "准考证打印时间尚未公布" in r.text
+    assert f'href="/apply/{app_id}/ticket.pdf"' not in (await client.get("/")).text
