@@ -89,9 +89,13 @@ _ascii_fonts = {rarechars.font_for_char(chr(n)) for n in range(32, 127)}
 ASCII_FONT = _ascii_fonts.pop() if len(_ascii_fonts) == 1 else None
 
 
+def _venue_line(r: RoomSheet) -> str:
+    return f"考点：{r.venue}" + (f"（{r.venue_address}）" if r.venue_address else "")
+
+
 def _signin_head(c, r: RoomSheet, page: int, pages: int) -> float:
     _centre(c, H - MARGIN - 14, f"{r.exam_name}考场签到表", 14)
-    lines = [f"考点：{r.venue}（{r.venue_address}）", f"考场：{room_text(r.room)}　　场次：{r.when}",
+    lines = [_venue_line(r), f"考场：{room_text(r.room)}　　场次：{r.when}",
              f"考试科目：{'、'.join(r.subjects)}　　本考场考生 {len(r.candidates)} 人　　第 {page}/{pages} 页"]
     y = H - MARGIN - 36
     for line in lines:
@@ -188,7 +192,7 @@ def _draw_signin(c, r: RoomSheet) -> None:
 
 def _probe_top(c, r: RoomSheet) -> float:
     """Where the first row begins below the heading (the heading's height depends on how its lines wrap)."""
-    lines = [f"考点：{r.venue}（{r.venue_address}）", f"考场：{room_text(r.room)}　　场次：{r.when}",
+    lines = [_venue_line(r), f"考场：{room_text(r.room)}　　场次：{r.when}",
              f"考试科目：{'、'.join(r.subjects)}　　本考场考生 {len(r.candidates)} 人　　第 1/1 页"]
     n = sum(len(_fit(line, W - 2 * MARGIN)) for line in lines)
     return H - MARGIN - 36 - 13 * n - 4 - HEAD_ROW
