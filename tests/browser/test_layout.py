@@ -2,7 +2,7 @@
 button and link is a tap target of at least 44×44 px (unless it is a link inside running text), and no field
 has text under 16 px (iOS zooms into those on focus). One journey, 注册 to 报名表打印, measured at both widths
 on every page by resizing the viewport; the reviewer's approval in between is checked at 1366 px, where the
-queue must show 缴费状态 and 通过 without a horizontal scroll.
+queue must show 缴费状态 and 通过 without a horizontal scroll, and the board's pages on a reviewer's phone too.
 
 Set LAYOUT_SCREENSHOTS=/some/folder to also keep a full-page screenshot of every page at 375, 320 and 1280 px.
 """
@@ -222,6 +222,21 @@ def test_every_page_of_the_journey_fits_a_phone(browser, server_url, server_env)
     colours = board.eval_on_selector(row, "e => [getComputedStyle(e).color, getComputedStyle(document.body).color]")
     if colours[0] != colours[1]:
         layout.failures.append(f"审核 @1366px: a 待审核 row is drawn in {colours[0]}, not the text colour {colours[1]}")
+    # The same board on a reviewer's phone: the queue's rows stacked, every page of the board within the screen.
+    phone = Layout(board)
+    phone.check("审核-报名审核")
+    board.click(f"{row} [data-open]")
+    board.wait_for_selector("#detail [data-app]")
+    phone.check("审核-报名详情")
+    for path, label in (("/review/realname", "审核-实名认证审核"), ("/review/photos", "审核-照片复核"),
+                        ("/review/stats", "审核-统计"), ("/review/reconcile", "审核-对账"),
+                        ("/review/arrangement", "审核-考场编排")):
+        board.goto(path)
+        phone.check(label)
+    layout.failures += phone.failures
+    board.set_viewport_size({"width": 1366, "height": 768})
+    board.goto("/review")
+    board.wait_for_selector(row)
     board.click(f"{row} button:has-text('通过')")
     board.wait_for_selector(f"{row}.status-approved")
     reviewer.close()
