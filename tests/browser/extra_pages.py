@@ -18,8 +18,11 @@ def wechat_bind(page) -> None:
     """Anonymous: 微信扫码登录 scanned by a WeChat user the platform has not seen, so 绑定已注册账号."""
     page.goto("/login/wechat/")
     page.wait_for_selector("#sandbox-scan", state="attached")
+    status = page.get_attribute("text=我已在手机上确认，继续", "href")
     scan_on_phone(page, "确认登录", done="已确认登录")
-    page.click("text=我已在手机上确认，继续")  # at once, not at htmx's next poll
+    # The link's own address at once, not at htmx's next poll (a click could land as the poll swapped the link
+    # away, and the page stayed where it was): the status answers with the binding page.
+    page.goto(status)
     page.wait_for_url(re.compile(r"/bind$"))
 
 
