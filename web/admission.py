@@ -11,13 +11,13 @@ finishing a registration:
 | tier | requests | admitted while fewer than |
 |---|---|---|
 | never refused | static files, /healthz, /readyz, /metrics, the gateway's payment notification, the sandboxes' pages (/dev: they stand for the outside parties' own servers) | (always) |
-| finishing work | 提交, 生成订单, 支付, the payment's return page, 报名表打印 | 4 × bound |
+| finishing work | 提交, 生成订单, 支付, the payment's return page, 报名表打印, 准考证打印 | 4 × bound |
 | in a journey | a logged-in candidate (the journey starts at 注册) or reviewer | 2 × bound |
 | a new visitor | everyone else (no session) | bound |
 
 So under a surge the new visitors wait outside as soon as the queue grows, the candidates already inside keep
 moving (a journey admitted is one the platform means to finish), and what completes a registration (the
-submission, the order, the payment, the form) comes last to be refused. Counting requests alone let too many
+submission, the order, the payment, the form; on the day printing opens, the 准考证) comes last to be refused. Counting requests alone let too many
 new visitors in during a surge: each became a candidate inside, with priority, and the queue stayed long for
 tens of seconds after the surge had passed. The refusal is
 decided before the request's body is read, in microseconds.
@@ -37,7 +37,7 @@ MULTIPLE = {FINISHING: 4, JOURNEY: 2, NEW: 1}
 _NEVER = re.compile(r"/static/|/healthz$|/readyz$|/metrics$|/pay/notify$|/dev/")
 # (method, path) of the requests that finish a registration (views/wizard.py, payment.py, printing.py).
 _FINISHING = re.compile(r"POST /apply/\d+/(?:confirm|pay/order|pay/start)$|(?:GET|POST) /pay/return/|"
-                        r"GET /apply/\d+/form\.pdf$")
+                        r"GET /apply/\d+/(?:form|ticket)\.pdf$")
 
 
 # How late the event loop may run its work (smoothed) before a tier is turned away: the lag is the queue itself,

@@ -65,8 +65,10 @@ async def test_candidates_inside_and_finishing_work_are_refused_last(app, client
     assert (await client.get("/")).status_code == 503
     # 报名表打印 finishes a registration: admitted up to 4 × (this application is not the candidate's: 404)
     assert (await client.get("/apply/999/form.pdf")).status_code == 404
+    assert (await client.get("/apply/999/ticket.pdf")).status_code == 404  # 准考证打印 too (its opening day's rush)
     load(app, 16)
     assert (await client.get("/apply/999/form.pdf")).status_code == 503
+    assert (await client.get("/apply/999/ticket.pdf")).status_code == 503
     for path in ("/healthz", "/static/css/app.css"):
         assert (await client.get(path)).status_code == 200
     r = await client.post("/pay/notify", data={"out_trade_no": "x"})
