@@ -35,8 +35,23 @@ from services import clock
 from services.accounts.names import mask_id_number
 
 
+class _Sitting:
+    """A session's date and time as printed (China time), for the rows that carry starts_at and ends_at."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def date_text(self) -> str:
+        return clock.local(self.starts_at, "%Y年%m月%d日")
+
+    @property
+    def time_text(self) -> str:
+        return f"{clock.local(self.starts_at, '%H:%M')}-{clock.local(self.ends_at, '%H:%M')}"
+
+
 @dataclass(frozen=True)
-class SeatLine:
+class SeatLine(_Sitting):
     session_id: int
     session_number: int
     batch: int
@@ -49,14 +64,6 @@ class SeatLine:
     room_id: int
     room_number: int
     seat: int
-
-    @property
-    def date_text(self) -> str:
-        return clock.local(self.starts_at, "%Y年%m月%d日")
-
-    @property
-    def time_text(self) -> str:
-        return f"{clock.local(self.starts_at, '%H:%M')}-{clock.local(self.ends_at, '%H:%M')}"
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ class RoomCandidate:
 
 
 @dataclass(frozen=True)
-class RoomSheet:
+class RoomSheet(_Sitting):
     room: RoomInfo
     session_id: int
     session_number: int
@@ -110,14 +117,6 @@ class RoomSheet:
     @property
     def last_number(self) -> str:
         return max((c.admission_number for c in self.candidates), default="")
-
-    @property
-    def date_text(self) -> str:
-        return clock.local(self.starts_at, "%Y年%m月%d日")
-
-    @property
-    def time_text(self) -> str:
-        return f"{clock.local(self.starts_at, '%H:%M')}-{clock.local(self.ends_at, '%H:%M')}"
 
 
 @dataclass(frozen=True)
