@@ -1,4 +1,4 @@
-"""The maintainers' CLI: python -m cli {migrate, seed FILE, demo, arrange, reviewer add, realname, sweep, run}.
+"""The maintainers' CLI: python -m cli {migrate, seed FILE, demo, arrange, scores import, reviewer add, realname, sweep, run}.
 
 It reuses the app's settings, database init and services.
 """
@@ -90,6 +90,45 @@ def cmd_arrange(settings, args):
         print("报名点\t场次\t已编排\t待编排\t座位\t缺")
         for x in plan.loads:
             print(f"{x.city_name} {x.site_name}\t{x.session}\t{x.seated}\t{x.to_seat}\t{x.seats}\t{x.short or ''}")
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 2
+
+
+def cmd_scores_import(settings, args):
+    """成绩导入 of one exam: the preview (every refused row with its reason), stored only with --confirm; exit 2
+    when the file is refused or cannot be confirmed."""
+    from models.exams import Exam
+    from services import scores
+    from services.clock import now
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as e:
+        print(f"无法读取文件：{e}", file=sys.stderr)
+        return 2
+
+    async def go():
+        exam = await Exam.filter(code=args.exam).first()
+        if exam is None:
+            return False, f"没有考试 {args.exam}", None
+        if args.province and args.province not in PROVINCES:
+            return False, f"未知的省份代码 {args.province}", None
+        try:
+            batch, p = await scores.prepare(exam, args.province, data, Path(args.file).name, "命令行", now())
+        except scores.FileRefused as e:
+            return False, f"文件无法导入：{e}", None
+        if not args.confirm or not p.may_confirm:
+            hint = "（预览，未导入；核对无误后加 --confirm 导入）" if p.may_confirm else ""
+            return p.may_confirm or p.nothing_to_change, p.message + hint, p
+        out = await scores.confirm(batch, now())
+        return out.ok, out.message, out.preview or p
+
+    ok, message, p = asyncio.run(_with_db(settings, go))
+    if p is not None:
+        for line in p.refused:
+            print(f"第 {line.line} 行\t{line.number}\t{line.subject}\t{line.score}\t{line.reason}")
+        for c in p.changes:
+            print(f"更正\t{c.number}\t{c.name}\t{c.subject}\t{c.old} → {c.new}")
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 2
 
@@ -231,6 +270,14 @@ def main(argv=None):
     ar.add_argument("--preview", action="store_true", help="only show candidates, seats and shortages")
     ar.add_argument("--force", action="store_true", help="arrange although 缴费 has not closed yet")
     ar.set_defaults(fn=cmd_arrange)
+    sc = sub.add_parser("scores", help="成绩 of an exam")
+    scsub = sc.add_subparsers(dest="scores_cmd", required=True)
+    si = scsub.add_parser("import", help="import a CSV of 准考证号, 科目, 成绩 (a preview unless --confirm)")
+    si.add_argument("exam", help="the exam's code, e.g. demo-chuji")
+    si.add_argument("file")
+    si.add_argument("--province", default=None, help="only candidates of this province (code, e.g. 11)")
+    si.add_argument("--confirm", action="store_true", help="store the whole file (nothing if any row is refused)")
+    si.set_defaults(fn=cmd_scores_import)
     r = sub.add_parser("reviewer", help="reviewer accounts")
     rsub = r.add_subparsers(dest="reviewer_cmd", required=True)
     ra = rsub.add_parser("add", help="create a reviewer for a province (and optionally a city)")
