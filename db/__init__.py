@@ -20,7 +20,8 @@ from tortoise.migrations.executor import MigrationExecutor
 from db import sqlite_engine
 
 MODEL_MODULES = ["models.accounts", "models.applications", "models.arrangement", "models.exams", "models.payments",
-                 "models.profiles", "models.reviews", "models.sandbox", "models.scores"]
+                 "models.profiles", "models.reviews", "models.sandbox", "models.scores",
+                 "models.notifications"]
 
 
 def normalize_url(url: str) -> str:
