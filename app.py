@@ -30,7 +30,7 @@ from services.providers import make_providers
 from services.reference import rarechars, regions
 from services.reference.exams import ReferenceData
 from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
-from views import room_lists, tickets
+from views import room_lists, score_board, scores, tickets
 from views import rarechars as rarechar_views
 from web import errors, metrics
 from web.admission import Admission
@@ -120,6 +120,10 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         *tickets.routes,
         # 考场签到表, 门贴 and the arrangement's CSV for the office (views/room_lists.py; services/documents/room_lists.py)
         *room_lists.routes,
+        # 成绩: the office's import and publication on the board, the candidate's 成绩查询 (views/score_board.py,
+        # views/scores.py; services/scores/)
+        *score_board.routes,
+        *scores.routes,
         # 审核: the reviewers' board (views/review.py; services/review/)
         *review.routes,
         # Uploaded files, only for whoever may see them (views/files.py; services/documents/access.py)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from starlette.routing import Route
 
 from services.accounts import profile, realname
+from services import scores
 from services.registration import materials, photos
 
 KB, MB = 1024, 1024 * 1024
@@ -41,6 +42,7 @@ LIMITS: dict[str, Limit] = {
     "step_material_upload": Limit(MATERIAL_FILES * max(materials.MAX_PDF_BYTES, materials.IMAGE_RULES.max_bytes) + ROOM),
     "step_materials": Limit(MATERIAL_FILES * max(materials.MAX_PDF_BYTES, materials.IMAGE_RULES.max_bytes) + ROOM),
     "realname_online": Limit(len(realname.IMAGE_FIELDS) * realname.ID_IMAGE_RULES.max_bytes + ROOM),  # 3 × 5 MB
+    "review_scores_upload": Limit(scores.MAX_BYTES + ROOM),  # 成绩导入: 100,000 rows are about 3 MB
     "pay_notify": Limit(8 * KB, refusal="fail"),  # the gateway's notification: a few hundred bytes
 }
 ORDINARY = Limit(FORM)

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 import server
 from tests.deploy import harness
-from views import payment, profile, realname, wizard
+from views import payment, profile, realname, score_board, wizard
 from web.limits import LIMITS, ORDINARY
 
 SIZE = {"k": 1024, "m": 1024 * 1024}
@@ -61,7 +61,8 @@ def sample(path: str) -> str:
 
 
 def test_every_route_gets_at_least_the_body_size_the_app_accepts(rendered):
-    routes = {r.name: r.path for r in [*wizard.routes, *profile.routes, *realname.routes, *payment.routes]
+    routes = {r.name: r.path for r in [*wizard.routes, *profile.routes, *realname.routes, *payment.routes,
+                                                 *score_board.routes]
               if isinstance(r, Route)}
     assert set(LIMITS) <= set(routes)
     for name, limit in LIMITS.items():
