@@ -9,8 +9,8 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import re
+import secrets
 
-from tests.browser.flows import scan_on_phone
 from tests.factories import text_of
 
 
@@ -19,7 +19,14 @@ def wechat_bind(page) -> None:
     page.goto("/login/wechat/")
     page.wait_for_selector("#sandbox-scan", state="attached")
     status = page.get_attribute("text=我已在手机上确认，继续", "href")
-    scan_on_phone(page, "确认登录", done="已确认登录")
+    # A WeChat user of its own: the sandbox's default one is bound to an account by another test of the session
+    # (tests/browser/test_accounts_journey.py), and would log in instead of being asked to bind.
+    phone = page.context.new_page()
+    phone.goto(page.get_attribute("#sandbox-scan", "href"))
+    phone.fill("#wechat_user", f"unbound-{secrets.token_hex(4)}")
+    phone.click("text=确认登录")
+    phone.wait_for_selector("text=已确认登录")
+    phone.close()
     # The link's own address at once, not at htmx's next poll (a click could land as the poll swapped the link
     # away, and the page stayed where it was): the status answers with the binding page.
     page.goto(status)
