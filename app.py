@@ -25,12 +25,13 @@ from db.reads import Reads
 from services.accounts import housekeeping, login, passwords
 from services.documents import form_pdf, sweep
 from services.documents.tickets import window as ticket_window
+from services.notifications import jobs as notification_jobs
 from services.payment import closing
 from services.providers import make_providers
 from services.reference import rarechars, regions
 from services.reference.exams import ReferenceData
 from views import accounts, dev, files, health, home, payment, printing, profile, realname, review, wechat, wizard
-from views import room_lists, score_board, scores, tickets
+from views import messages, room_lists, score_board, scores, tickets
 from views import rarechars as rarechar_views
 from web import errors, metrics
 from web.admission import Admission
@@ -65,12 +66,15 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         await anyio.to_thread.run_sync(form_pdf.register_fonts)  # not on the first 报名表打印
         gc.freeze()  # what start-up allocated lives for the process: keep it out of every GC pass
         # The periodic jobs, without a separate scheduler; each is safe with several processes at once:
-        # unpaid orders close on time, what anonymous requests leave is purged, crash leftovers are swept.
+        # unpaid orders close on time, what anonymous requests leave is purged, crash leftovers are swept,
+        # candidates are told what happened.
         jobs = [
             closing.close_expired_forever(app.state.providers.payments),
             housekeeping.purge_forever(idle_seconds=settings.session_idle_seconds,
                                        max_seconds=settings.session_max_seconds),
             sweep.sweep_forever(settings.upload_dir),
+            # 消息 and SMS: the time-based events recorded, the SMS due sent (services/notifications/)
+            notification_jobs.notify_forever(app.state.providers.sms),
         ] if manage_db else []
         tasks = [asyncio.create_task(job) for job in jobs] + [asyncio.create_task(app.state.admission.watch())]
         try:
@@ -120,6 +124,8 @@ def create_app(settings: settings_module.Settings | None = None, *, manage_db: b
         *tickets.routes,
         # 考场签到表, 门贴 and the arrangement's CSV for the office (views/room_lists.py; services/documents/room_lists.py)
         *room_lists.routes,
+        # 消息: the candidate's notifications and the reminders' switch (views/messages.py; services/notifications/)
+        *messages.routes,
         # 成绩: the office's import and publication on the board, the candidate's 成绩查询 (views/score_board.py,
         # views/scores.py; services/scores/)
         *score_board.routes,

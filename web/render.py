@@ -82,6 +82,7 @@ class Renderer:
         row = request.state._state.get("session")
         ctx.setdefault("me", row.account if row is not None and row.account_id else None)
         ctx.setdefault("reviewer_me", row.reviewer if row is not None and row.reviewer_id else None)
+        ctx.setdefault("unread_messages", getattr(row, "unread_messages", 0))  # web.sessions.load counts them
         ctx.setdefault("settings", self.settings)
         name = fragment if fragment and is_fragment_request(request) else page
         response = self.templates.TemplateResponse(request, name, ctx, status_code=status, headers=headers)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from models.accounts import Account, Reviewer, Session
 from services import clock
 from services.accounts import realname, sessions
+from services.notifications import inbox
 from services.registration import applications
 from web.forms import safe_next
 
@@ -26,6 +27,8 @@ async def load(app_state, sid_hash: str) -> Session | None:
     settings = app_state.settings
     alive = await sessions.keep_alive(row, clock.now(), idle_seconds=settings.session_idle_seconds,
                                       max_seconds=settings.session_max_seconds)
+    if alive and row.account_id:
+        row.unread_messages = await inbox.unread_count(row.account_id)  # the header's 消息 count
     return row if alive else None
 
 

@@ -21,6 +21,7 @@ from models.exams import ExamProvince, Site
 from models.payments import Order, OrderStatus
 from models.reviews import ReviewLog
 from services import metrics
+from services.notifications import events as notifications
 from services.registration import eligibility, fees, photo_check, wizard
 from services.documents import uploads
 from services.providers.payment import PaymentProvider
@@ -114,8 +115,9 @@ async def _submit_at_version(app: Application, ep: ExamProvince, account, now, u
             raise SubmitError("该报名点已满，请返回“报名信息填写”选择其他报名点")  # rolls the status back too
         await ReviewLog.record(app.id, "resubmit" if app.resubmitted else "submit", Status.DRAFT, Status.SUBMITTED, now)
         if status == Status.APPROVED:
-            await ReviewLog.record(app.id, "approve", Status.SUBMITTED, Status.APPROVED, now, actor="系统",
-                                   reason="告知承诺")
+            log = await ReviewLog.record(app.id, "approve", Status.SUBMITTED, Status.APPROVED, now, actor="系统",
+                                         reason="告知承诺")
+            await notifications.review_outcome(app.id, True, None, log.id, now)  # 审核通过's 消息 and SMS
         return status
 
     if await transactions.atomic(move) is None:

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from models.applications import Application, Status
 from models.reviews import ReviewLog
+from services.notifications import events as notifications
 from services.review.scope import Scope, in_scope
 
 PHOTO_REASON = "照片不符合要求"
@@ -49,8 +50,9 @@ async def decide(scope: Scope, app_id: int, approve: bool, reason: str, now) -> 
         moved = await Application.filter(scope.applications(), id=app_id, status=Status.SUBMITTED).update(
             status=to, reviewed_at=now, reviewed_by=who.username, review_reason=None if approve else reason)
         if moved:
-            await ReviewLog.record(app_id, "approve" if approve else "reject", Status.SUBMITTED, to, now,
-                                   actor=who.username, reviewer_id=who.id, reason=None if approve else reason)
+            log = await ReviewLog.record(app_id, "approve" if approve else "reject", Status.SUBMITTED, to, now,
+                                         actor=who.username, reviewer_id=who.id, reason=None if approve else reason)
+            await notifications.review_outcome(app_id, approve, reason, log.id, now)  # 消息 and SMS, with it
             return None
     current = await Application.get_or_none(id=app_id)
     return "申请不存在" if current is None else _refusal(current)

@@ -10,6 +10,7 @@ from models.applications import Application
 from models.reviews import ReviewLog
 from models.snapshot import Snapshot
 from services.arrangement import reads as arranged
+from services.notifications import office as notifications
 from services.reference.exams import ReferenceData
 from services.registration import eligibility
 from services.review.queue import one_row
@@ -36,9 +37,10 @@ async def reject_templates(reference: ReferenceData, app: Application) -> list[s
 
 async def detail(reads: Reads, reference: ReferenceData, scope: Scope, app: Application) -> dict:
     """What the detail panel shows: app, s (the snapshot), ep, history, check, reasons, the queue's row and, once
-    arranged, the ticket (准考证号 and seats, services.arrangement.reads)."""
+    arranged, the ticket (准考证号 and seats, services.arrangement.reads), and the notifications sent (with each
+    SMS attempt)."""
     ep = await reference.province(app.province_id)
     history = await ReviewLog.filter(application_id=app.id).order_by("id")
     return {"app": app, "s": app.submission, "ep": ep, "history": history, "check": eligibility_of(app.submission),
             "reasons": ep.reject_reasons, "row": await one_row(reads, scope, app.id),
-            "ticket": await arranged.ticket_of(app.id)}
+            "ticket": await arranged.ticket_of(app.id), "notices": await notifications.of_application(app.id)}
