@@ -10,7 +10,8 @@ decision's transaction a conflict aborts nothing.
 - The rest are found by `detect(now)`, run by the notification job (services.notifications.jobs): 缴费即将截止
   (24 hours before the province's 缴费时间 ends, approved and unpaid), 订单已关闭 (an order that ran out of time
   while the application still waits for payment, ref the order), 准考证可打印 (the province's window is open,
-  for seated candidates). The optional reminders are not recorded for a candidate who switched them off.
+  for seated candidates), 成绩已发布 (the province's publication time has come, for candidates with a score).
+  The optional reminders are not recorded for a candidate who switched them off.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from models.arrangement import Admission
 from models.exams import ExamProvince
 from models.notifications import Event, Notification, NotificationSetting, SmsStatus
 from models.payments import Order, OrderStatus
+from models.scores import Score, ScoreRelease
 from services.notifications import texts
 from services.reference import regions
 
@@ -123,7 +125,20 @@ async def order_closed(now: datetime) -> int:
     return found
 
 
+async def scores_published(now: datetime) -> int:
+    """成绩已发布: every application with a score in a province whose publication time (models.scores.ScoreRelease,
+    set by the office) has come. A score imported after publication is told when it is stored."""
+    found = 0
+    for release in await ScoreRelease.filter(published_at__lte=now).select_related("exam_province__exam"):
+        ep = release.exam_province
+        scored = Subquery(Score.filter(exam_province_id=ep.id).values("application_id"))
+        apps = await Application.filter(_not_told(Event.SCORES_PUBLISHED), Q(id__in=scored)).values_list(
+            "id", "account_id")
+        found += await _record_for(ep, Event.SCORES_PUBLISHED, apps, now)
+    return found
+
+
 async def detect(now: datetime) -> dict[str, int]:
     """The time-based events due now, recorded (what another run recorded already is skipped)."""
     return {Event.PAYMENT_DUE: await payment_due(now), Event.ORDER_CLOSED: await order_closed(now),
-            Event.TICKET_OPEN: await ticket_open(now)}
+            Event.TICKET_OPEN: await ticket_open(now), Event.SCORES_PUBLISHED: await scores_published(now)}

@@ -45,7 +45,7 @@ def header_count(html: str) -> int:
 
 
 async def outbox(phone):
-    return [m.text for m in await SmsOutbox.filter(phone=phone).order_by("id")]
+    return [m.text for m in await SmsOutbox.filter(phone=phone, code="").order_by("id")]  # not the codes
 
 
 async def test_approval_on_the_board_reaches_the_candidate_once_as_a_message_and_one_sms(app, client, demo):
@@ -312,3 +312,51 @@ async def test_two_processes_running_the_job_at_once_send_each_event_once(app, c
     phones = await SmsOutbox.all().values_list("phone", flat=True)
     assert len(phones) == 30 and len(set(phones)) == 30
     assert await SmsAttempt.all().count() == 30
+
+
+async def test_scores_published_reach_each_candidate_with_a_score_once_when_the_publication_time_comes(app, demo):
+    from models.arrangement import Admission
+    from models.exams import Exam
+    from services import scores
+    from tests.factories import arranged
+    with_score, without = await make_app(status="paid"), await make_app(status="paid")
+    await arranged("demo-chuji", "11")
+    number = (await Admission.get(application_id=with_score.id)).number
+    exam = await Exam.get(code="demo-chuji")
+    batch, _ = await scores.prepare(exam, "11", f"准考证号,科目,成绩\n{number},初级会计实务,75\n".encode(), "s.csv",
+                                    "test", now())
+    assert (await scores.confirm(batch, now())).ok
+    ep = await ExamProvince.get(province_code="11", exam__code="demo-chuji")
+    await scores.set_publication(ep, now() + timedelta(hours=2), "test", now())
+    await run_job(app)
+    assert not await Notification.filter(event=Event.SCORES_PUBLISHED).exists()  # before publication: nothing
+    await asyncio.gather(run_job(app, now() + timedelta(hours=2)), run_job(app, now() + timedelta(hours=2)))
+    await run_job(app, now() + timedelta(hours=3))
+    assert await Notification.filter(event=Event.SCORES_PUBLISHED).values_list("application_id", flat=True) == [
+        with_score.id]
+    [sms] = [t for t in await outbox((await with_score.account).phone) if "成绩" in t]
+    assert "成绩已发布" in sms and len(sms) <= 70
+    assert not [t for t in await outbox((await without.account).phone) if "成绩" in t]
+
+
+async def test_commitment_approval_at_submission_is_told_like_a_reviewers(app, client, demo):
+    """告知承诺 (浙江): the application is approved at 提交 by the system, in that transaction; the candidate gets
+    审核通过 all the same, once."""
+    from models.exams import ExamCity, Site
+    from tests.factories import PERSONAL, at_info, post, upload_photo
+    account, app_id = await at_info(client)
+    await post(client, f"/apply/{app_id}/province", {"province": "33"})
+    await post(client, f"/apply/{app_id}/notice", {"agree": "1"})
+    await post(client, f"/apply/{app_id}/announcements")
+    await post(client, f"/apply/{app_id}/condition", {"condition": "chuji_high_school"})
+    await upload_photo(client, app_id)
+    ep = await ExamProvince.get(province_code="33", exam__code="demo-chuji")
+    site = await Site.filter(city=await ExamCity.filter(exam_province=ep).first()).first()
+    await post(client, f"/apply/{app_id}/info", {"city": site.city_id, "site": site.id,
+                                                 "subjects": ["初级会计实务", "经济法基础"], **PERSONAL})
+    assert (await post(client, f"/apply/{app_id}/confirm", {"commitment": "1"})).status_code == 303
+    assert await Notification.filter(application_id=app_id).values_list("event", flat=True) == [Event.APPROVED]
+    await asyncio.gather(run_job(app), run_job(app))
+    [sms] = await outbox(account.phone)
+    assert "已审核通过" in sms and "（浙江）" in (await Notification.get(application_id=app_id)).body
+    assert header_count((await client.get("/")).text) == 1
