@@ -28,10 +28,11 @@ async def index(request: Request):
 
 async def message(request: Request):
     account = login_required(request)
-    row = await inbox.open_message(account.id, request.path_params["message_id"], clock.now())
+    row, marked = await inbox.open_message(account.id, request.path_params["message_id"], clock.now())
     if row is None:
         raise HTTPException(404)
-    return render(request, "messages/message.html", {"message": row, "label": Event.LABELS.get(row.event, "")})
+    unread = request.state.session.unread_messages - marked  # counted before this opening (web.sessions.load)
+    return render(request, "messages/message.html", {"message": row, "unread_messages": max(unread, 0)})
 
 
 async def reminders(request: Request):

@@ -20,14 +20,15 @@ async def unread_count(account_id: int) -> int:
     return await Notification.filter(account_id=account_id, read_at=None).count()
 
 
-async def open_message(account_id: int, message_id: int, now: datetime) -> Notification | None:
-    """The account's message `message_id`, marked read (once: the first opening's time is kept); None if it is
-    not this account's."""
+async def open_message(account_id: int, message_id: int, now: datetime) -> tuple[Notification | None, bool]:
+    """The account's message `message_id` (None if it is not this account's), marked read once (the first
+    opening's time is kept), and whether this opening marked it."""
     row = await Notification.get_or_none(id=message_id, account_id=account_id)
+    marked = False
     if row is not None and row.read_at is None:
-        await Notification.filter(id=row.id, read_at=None).update(read_at=now)
-        row.read_at = now
-    return row
+        marked = bool(await Notification.filter(id=row.id, read_at=None).update(read_at=now))
+        row.read_at = row.read_at or now
+    return row, marked
 
 
 async def reminders_off(account_id: int) -> bool:

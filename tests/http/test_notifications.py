@@ -109,6 +109,8 @@ async def test_the_candidate_reads_the_message_the_header_counts_and_the_home_pa
         row = await Notification.get(application_id=a.id)
         page = await candidate.get(f"/messages/{row.id}")
         assert page.status_code == 200 and "已审核通过" in page.text and "去缴费" in page.text
+        assert header_count(page.text) == 0  # the header of this very page counts it read
+        assert header_count((await candidate.get(f"/messages/{row.id}")).text) == 0  # opened again: still read
         assert (await Notification.get(id=row.id)).read_at is not None
         home = (await candidate.get("/")).text
         assert header_count(home) == 0 and "条未读" not in home and "报名审核通过" in home
