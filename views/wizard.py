@@ -18,6 +18,7 @@ from services.reference import regions
 from services.reference.regions import PROVINCES
 from services.registration import applications, drafts, eligibility, fees, photos, submission, wizard
 from services.registration import personal as personal_data
+from services.scores import results as score_results
 from web.forms import Form, posted, province_from_city
 from web.render import redirect, render
 from web.sessions import own_application, verified_candidate
@@ -53,12 +54,16 @@ def after(request: Request, saved: bool, app, ep, step: wizard.Step):
 async def exams(request: Request):
     account = verified_candidate(request)
     rows, active = await applications.exams_with_active(account.id)
-    return render(request, "wizard/exams.html", {"exams": rows, "active": active})
+    passed = await score_results.passed_levels(account.id, clock.now())  # a passed level: a message, no 进入
+    return render(request, "wizard/exams.html", {"exams": rows, "active": active, "passed": passed})
 
 
 async def enter(request: Request):
     """进入: resume the active application for this exam, or start one."""
     account = verified_candidate(request)
+    exam = await request.app.state.reference.exam(request.path_params["exam_id"])
+    if exam is not None and exam.level in await score_results.passed_levels(account.id, clock.now()):
+        return redirect(request, "/exams")  # passed: the list says so (合格 with the year), nothing is started
     entered = await drafts.enter(request.app.state.reference, account.id, request.path_params["exam_id"])
     if entered is None:
         raise HTTPException(404)
@@ -192,6 +197,8 @@ async def _info_page(request: Request, app, ep, values: dict, errors: dict, *, s
         city_id = await refdata.site_city(app.site_id)
     chosen_subjects = app.subjects if subjects is None else subjects
     fewest, most = fees.subject_rule(app.exam)
+    # 中级 成绩滚动: last year's passed subjects are shown with their validity, and offered no more
+    carried = await score_results.carried(verified_candidate(request).id, app.exam, clock.now())
     ctx = wizard.page_context(
         app, ep, "info", cities=cities, city_id=city_id, site_id=site_id or app.site_id,
         sites=await refdata.sites(ep.id, city_id), subjects=chosen_subjects,
@@ -201,7 +208,7 @@ async def _info_page(request: Request, app, ep, values: dict, errors: dict, *, s
         provinces=PROVINCES, employer_cities=regions.cities(values.get("employer_province", "")),
         photo_note=photo_note, who=await personal_data.registrant(verified_candidate(request)),
         per_person=fees.yuan(ep.fee_per_person_fen),
-        per_subject=fees.yuan(ep.fee_per_subject_fen))
+        per_subject=fees.yuan(ep.fee_per_subject_fen), carried=carried)
     return render(request, wizard.BY_ID["info"].template, ctx, status=status)
 
 

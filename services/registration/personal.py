@@ -16,7 +16,9 @@ from models.profiles import Education, Profile
 from models.snapshot import Personal
 from services.accounts import profile as record_rules
 from services.accounts.names import mask_id_number
+from services import clock
 from services.registration import fees
+from services.scores import results
 from services.registration.eligibility import EDU_RANK
 
 PERSONAL_FIELDS = Personal.names()
@@ -80,8 +82,11 @@ async def check_info(form, account, app: Application, ep: ExamProvince, city_id:
     elif site.taken >= site.capacity and site.id != app.site_id:
         errors["site"] = "该报名点已满，请选择其他报名点"
     fewest, most = fees.subject_rule(app.exam)
+    kept = await results.carried(account.id, app.exam, clock.now())  # 中级 成绩滚动: passed last year
     if len(set(subjects)) != len(subjects) or not set(subjects) <= set(app.exam.subjects):
         errors["subjects"] = f"报名科目只能从{app.exam.level}科目中选择"
+    elif set(subjects) & set(kept):
+        errors["subjects"] = f"{'、'.join(s for s in subjects if s in kept)}已通过且仍在有效期内，无需再次报考"
     elif not fewest <= len(subjects) <= most:
         errors["subjects"] = (f"{app.exam.level}须同时报考全部{fewest}个科目" if fewest == most
                               else f"请选择{fewest}至{most}个科目")

@@ -123,3 +123,30 @@ async def applications_of(account_id: int) -> list[dict]:
     """The account's paid applications (the ones that sat an exam), newest exam first, for the 成绩查询 list."""
     return await Application.filter(account_id=account_id, status="paid").order_by("-exam__year", "-id").values(
         "id", "exam__name", "exam__year", "exam__level")
+
+
+# ------------------------------------------------------------------ effects on registration
+
+
+async def carried(account_id: int, exam: Exam, now: datetime) -> dict[str, int]:
+    """中级 成绩滚动: the subjects of `exam` the account passed in the exam year before (published scores), each
+    valid until exam.year: registered for no more, paid for no more. Empty for another level, or once passed."""
+    if exam.level != "中级":
+        return {}
+    passed = await passed_years(account_id, exam.level, now)
+    if level_result(exam.level, exam.subjects, passed).passed:
+        return {}
+    return {s: exam.year for s in exam.subjects if exam.year - 1 in passed.get(s, set())}
+
+
+async def passed_levels(account_id: int, now: datetime) -> dict[str, int]:
+    """级别 → the year the account passed it (published scores): a passed level is not registered for again."""
+    subjects = {}
+    for level, subs in await Exam.all().values_list("level", "subjects"):
+        subjects.setdefault(level, list(subs))
+    out = {}
+    for level, subs in subjects.items():
+        result = level_result(level, subs, await passed_years(account_id, level, now))
+        if result.passed:
+            out[level] = result.passed_year
+    return out
