@@ -27,6 +27,7 @@ from services.review import arrangement as arrangement_page
 from services.review import detail as details
 from services.review import stats as statistics
 from services.review.scope import Scope, in_scope, scope_of
+from services.scores import office as score_office
 from web.forms import Form, client_ip, column, posted, safe_next, split_ids
 from web.render import is_fragment_request, redirect, render
 from web.sessions import current_session, log_in, log_out, reviewer_required
@@ -327,6 +328,10 @@ async def stats(request: Request):
     exam_id = Form(request.query_params).id("exam")
     chosen = next((e for e in exams if e["id"] == exam_id), exams[0] if exams else None)
     data = await statistics.stats(scope, chosen) if chosen else {}
+    if chosen:  # 合格率 of the imported scores (services.scores.office)
+        exam = await request.app.state.reference.exam((await request.app.state.reference.province(chosen["id"])).exam_id)
+        data["pass_rates"] = await score_office.pass_rates(scope, chosen["id"], exam.subjects)
+        data["scores_base"] = f"/review/scores/{exam.code}/{scope.reviewer.province_code}"
     return render(request, "review/stats.html", {"exams": exams, "exam": chosen, **data})
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from models.scores import Score, ScoreImport
@@ -17,6 +18,7 @@ from services import scores
 from services.clock import CN, now
 from services.review import arrangement as arrangement_page
 from services.scores import PASS_TENTHS
+from services.scores import office as score_office
 from tortoise.functions import Count
 from services.review.scope import scope_of
 from web.forms import Form, posted
@@ -162,6 +164,17 @@ async def publish(request: Request):
     return redirect(request, f"/review/scores/{exam.code}/{ep.province_code}?done=published")
 
 
+async def results_csv(request: Request):
+    """导出成绩: every candidate's scores in the reviewer's scope (a city reviewer: its city), as CSV."""
+    scope = await reviewer_scope(request)
+    ep = await _province(request, scope)
+    exam = await ep.exam
+    data = await score_office.results_csv(scope, ep.id, exam.subjects)
+    return Response(data, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=\"scores-{exam.code}-{ep.province_code}.csv\"",
+        "Cache-Control": "no-store"})
+
+
 BASE = "/review/scores/{exam_code:exam_code}/{province:province}"
 routes = [
     Route("/review/scores", pick, name="review_scores"),
@@ -170,4 +183,5 @@ routes = [
     Route(BASE + "/imports/{token:str}", preview, name="review_scores_preview"),
     Route(BASE + "/imports/{token:str}/confirm", confirm, methods=["POST"], name="review_scores_confirm"),
     Route(BASE + "/publish", publish, methods=["POST"], name="review_scores_publish"),
+    Route(BASE + "/results.csv", results_csv, name="review_scores_results"),
 ]

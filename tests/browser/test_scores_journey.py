@@ -164,4 +164,8 @@ def test_the_office_imports_and_publishes_and_the_candidate_reads_the_scores(pag
     check_page(page, "成绩查询-已发布", found)
     office.goto(PAGE)
     check_page(office, "成绩管理-已发布", found)
+    office.click("a:has-text('合格率统计')")
+    office.wait_for_selector("#pass-by-subject")
+    assert "100.0%" in office.inner_text("#pass-by-subject")
+    check_page(office, "统计-合格率", found)
     assert not found, f"{len(found)} problem(s):\n" + "\n".join(found)

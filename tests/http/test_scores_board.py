@@ -159,3 +159,36 @@ def test_zhongji_rolls_over_two_consecutive_years_only():
 def test_gaoji_is_the_one_subject():
     assert level_result("高级", ["高级会计实务"], {"高级会计实务": {2027}}).text == "高级资格考试合格（2027 年），可参加评审"
     assert not level_result("高级", ["高级会计实务"], {}).passed
+
+
+async def test_stats_show_pass_rates_per_subject_city_and_site_and_the_results_export_in_scope(app, demo):
+    a, b = await seated()
+    (c,) = await seated(1, city="110101")  # 东城区
+    await Application.filter(id=b.id).update(cand_name="=cmd|calc")  # a name a spreadsheet would run
+    await scored(a, b)
+    from services import scores
+    from models.exams import Exam
+    batch, _ = await scores.prepare(await Exam.get(code="demo-chuji"), "11",
+                                    f"准考证号,科目,成绩\n{await number(c)},初级会计实务,30\n".encode(), "c.csv", "t", now())
+    assert (await scores.confirm(batch, now())).ok
+    ep = await ExamProvince.get(exam__code="demo-chuji", province_code="11")
+    async with await reviewer_client(app, "11") as client:
+        page = (await client.get(f"/review/stats?exam={ep.id}")).text
+        subject = page.split('id="pass-by-subject"', 1)[1].split("</table>", 1)[0]
+        assert re.search(r"初级会计实务</th><td>3</td><td>1</td><td>33.3%", subject), subject
+        assert re.search(r"经济法基础</th><td>2</td><td>2</td><td>100.0%", subject), subject
+        city = page.split('id="pass-by-city"', 1)[1].split("</table>", 1)[0]
+        assert re.search(r"朝阳区</th><td>4</td><td>3</td><td>75.0%", city) and re.search(r"东城区</th><td>1</td><td>0</td>",
+                                                                                     city), city
+        assert 'id="pass-by-site"' in page and f"{PAGE}/results.csv" in page
+        r = await client.get(PAGE + "/results.csv")
+        text = r.content.decode("utf-8-sig")
+        assert r.headers["content-type"].startswith("text/csv") and text.splitlines()[0] == (
+            "准考证号,姓名,地市,报名点,初级会计实务,初级会计实务结果,经济法基础,经济法基础结果")
+        assert f"{await number(a)},考生0,朝阳区," in text and ",88,合格,60,合格" in text
+        assert "'=cmd|calc" in text and ",59.5,不合格,91,合格" in text and ",30,不合格,," in text
+    async with await reviewer_client(app, "11", "110101") as client:  # 东城区 only
+        text = (await client.get(PAGE + "/results.csv")).content.decode("utf-8-sig")
+        assert len(text.splitlines()) == 2 and await number(c) in text and await number(a) not in text
+        page = (await client.get(f"/review/stats?exam={ep.id}")).text
+        assert "朝阳区</th>" not in page.split('id="pass-rates"', 1)[1]
