@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import F, Q, Subquery
 
 from models.applications import Application, Status
 from models.arrangement import Admission
@@ -106,18 +106,16 @@ async def ticket_open(now: datetime) -> int:
 async def order_closed(now: datetime) -> int:
     """订单已关闭: an order closed after its time ran out (not by 重新报名) while its application is still
     approved, has no other open or paid order, and 缴费 is still open (else there is nothing to do about it)."""
-    orders = await Order.filter(status=OrderStatus.CLOSED, closed_at__gte=now - CLOSED_ORDERS_LOOKBACK,
-                                application__status=Status.APPROVED,
-                                application__province__pay_end__gt=now).values_list(
-        "id", "number", "application_id", "expires_at", "closed_at")
+    told = Subquery(Notification.filter(event=Event.ORDER_CLOSED).values("ref"))
+    renewed = Subquery(Order.filter(status__in=(OrderStatus.OPEN, OrderStatus.PAID)).values("application_id"))
+    orders = await Order.filter(
+        ~Q(id__in=told), ~Q(application_id__in=renewed),  # not told yet, and no new order made (or paid) since
+        status=OrderStatus.CLOSED, closed_at__gte=now - CLOSED_ORDERS_LOOKBACK,
+        application__status=Status.APPROVED,
+        application__province__pay_end__gt=now).filter(closed_at__gte=F("expires_at")).values_list(  # by time,
+        "id", "number", "application_id")  # not by the candidate's own 重新报名
     found = 0
-    for order_id, number, app_id, expires_at, closed_at in orders:
-        if closed_at < expires_at:
-            continue  # closed by the candidate's own 重新报名, not by time
-        if await Notification.exists(application_id=app_id, event=Event.ORDER_CLOSED, ref=order_id):
-            continue
-        if await Order.exists(application_id=app_id, status__in=(OrderStatus.OPEN, OrderStatus.PAID)):
-            continue  # a new order is made (or paid) already
+    for order_id, number, app_id in orders:
         app = await Application.get(id=app_id).select_related("province__exam")
         text = texts.render(Event.ORDER_CLOSED, order=number, **_context(app.province))
         await _insert([_row(app_id, app.account_id, Event.ORDER_CLOSED, order_id, text, now)])

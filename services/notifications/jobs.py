@@ -16,11 +16,18 @@ from services.providers.sms import SmsProvider
 
 log = logging.getLogger("kjks.notifications")
 EVERY = 30  # seconds between runs
+MAX_BATCHES = 50  # of sending.BATCH SMS in one run
 
 
 async def run_once(provider: SmsProvider, now: datetime) -> tuple[dict[str, int], int]:
+    """Record what is due, then send batches until none is left (at most MAX_BATCHES, so that a run ends)."""
     found = await events.detect(now)
-    sent = await sending.send_due(provider, now)
+    sent = 0
+    for _ in range(MAX_BATCHES):
+        tried, ok = await sending.send_due(provider, now)
+        sent += ok
+        if tried < sending.BATCH:
+            break
     return found, sent
 
 

@@ -79,11 +79,11 @@ async def send_one(row_id: int, attempts: int, provider: SmsProvider, now: datet
     return SmsStatus.SENT if error is None else SmsStatus.FAILED if attempt >= MAX_ATTEMPTS else SmsStatus.PENDING
 
 
-async def send_due(provider: SmsProvider, now: datetime, limit: int = BATCH) -> int:
-    """Send what is due now (up to `limit` rows). Returns how many this run sent."""
+async def send_due(provider: SmsProvider, now: datetime, limit: int = BATCH) -> tuple[int, int]:
+    """Send what is due now (up to `limit` rows). Returns (rows found due, SMS this run sent)."""
+    rows = await Notification.filter(due(now)).order_by("id").limit(limit).values_list("id", "sms_attempts")
     sent = 0
-    for row_id, attempts in await Notification.filter(due(now)).order_by("id").limit(limit).values_list(
-            "id", "sms_attempts"):
+    for row_id, attempts in rows:
         if await send_one(row_id, attempts, provider, now) == SmsStatus.SENT:
             sent += 1
-    return sent
+    return len(rows), sent

@@ -192,9 +192,15 @@ async def test_an_order_that_ran_out_of_time_is_told_once_and_not_one_closed_by_
     # a new order is open: the next closed one is not told while it is open, and a paid application never
     b, _ = await approved_with_order(minutes_left=30)
     await Application.filter(id=b.id).update(status="paid")
+    c, _ = await approved_with_order(minutes_left=30)
     await closing.close_expired(later, app.state.providers.payments)
+    await Order.create(number="20270101-11-NEWORDER", application=c, open_key=c.id, amount_fen=5600, created_at=later,
+                       expires_at=later + timedelta(minutes=30))  # 生成订单 again before the job ran
     await run_job(app, later)
-    assert not await Notification.filter(application_id=b.id).exists()
+    assert not await Notification.filter(application_id__in=(b.id, c.id)).exists()
+    await Order.filter(number="20270101-11-NEWORDER").update(status="paid", open_key=None)
+    await run_job(app, later)
+    assert not await Notification.filter(application_id__in=(b.id, c.id)).exists()
 
 
 async def test_ticket_printing_opens_for_seated_candidates_only(app, demo):
@@ -232,15 +238,15 @@ async def test_a_provider_failure_is_retried_with_backoff_and_each_attempt_is_sh
     await reviewer(client)
     await decide(client, a.id)
     provider, t = FailingTwice(), now()
-    assert await sending.send_due(provider, t) == 0
+    assert (await sending.send_due(provider, t))[1] == 0
     row = await Notification.get(application_id=a.id)
     assert row.sms_status == "pending" and row.sms_attempts == 1 and "gateway timeout" in row.sms_last_error
     assert row.sms_next_at == t + sending.backoff(1)
-    assert await sending.send_due(provider, t + timedelta(seconds=30)) == 0  # not before its wait
-    assert await sending.send_due(provider, t + timedelta(minutes=1)) == 0  # second failure: waits 2 minutes
+    assert (await sending.send_due(provider, t + timedelta(seconds=30)))[1] == 0  # not before its wait
+    assert (await sending.send_due(provider, t + timedelta(minutes=1)))[1] == 0  # second failure: waits 2 minutes
     assert (await Notification.get(id=row.id)).sms_next_at == t + timedelta(minutes=1) + sending.backoff(2)
-    assert await sending.send_due(provider, t + timedelta(minutes=3)) == 1
-    assert await sending.send_due(provider, t + timedelta(minutes=30)) == 0  # sent: never again
+    assert (await sending.send_due(provider, t + timedelta(minutes=3)))[1] == 1
+    assert (await sending.send_due(provider, t + timedelta(minutes=30)))[1] == 0  # sent: never again
     assert len(await outbox(account.phone)) == 1
     assert await SmsAttempt.filter(notification_id=row.id).order_by("id").values_list("ok", flat=True) == [
         False, False, True]
@@ -258,7 +264,7 @@ async def test_an_unreachable_phone_fails_after_the_last_attempt_and_the_message
         t += sending.backoff(n + 1)
     row = await Notification.get(application_id=a.id)
     assert row.sms_status == "failed" and row.sms_attempts == sending.MAX_ATTEMPTS
-    assert await sending.send_due(app.state.providers.sms, t + timedelta(days=1)) == 0
+    assert (await sending.send_due(app.state.providers.sms, t + timedelta(days=1)))[1] == 0
     assert await SmsAttempt.filter(notification_id=row.id, ok=False).count() == sending.MAX_ATTEMPTS
     assert await outbox("13900000000") == []
 
@@ -269,8 +275,8 @@ async def test_a_sender_that_died_holding_an_sms_is_taken_over_after_its_claim(a
     row = await Notification.get(application_id=a.id)
     t = now()
     assert await sending._claim(row.id, 0, t)  # a process claimed it, then died before sending
-    assert await sending.send_due(app.state.providers.sms, t + timedelta(seconds=30)) == 0
-    assert await sending.send_due(app.state.providers.sms, t + sending.CLAIM) == 1
+    assert (await sending.send_due(app.state.providers.sms, t + timedelta(seconds=30)))[1] == 0
+    assert (await sending.send_due(app.state.providers.sms, t + sending.CLAIM))[1] == 1
     assert len(await outbox((await a.account).phone)) == 1
 
 
