@@ -551,13 +551,13 @@ class Candidate:
             await self.request("GET /apply/…/fee", "GET", f"{base}/fee?{query}", htmx="fragment", target="fee")
         fields = with_values(form_fields(page, f"{base}/info"), city=city_id, site=site_id, subjects=subjects)
         form = Multipart(fields, [("photo", "me.jpg", self.media["photo"], "image/jpeg")])
-        _, _, fragment = await self.request("POST /apply/…/photo", "POST", f"{base}/photo", data=form,
-                                            htmx="boosted")
-        await self.images(fragment)
-        if f'action="{base}/photo/accept"' in fragment or "使用此照片" in fragment:
-            _, _, fragment = await self.request("POST /apply/…/photo/accept", "POST", f"{base}/photo/accept",
-                                                data=fields, htmx="boosted")
-            await self.images(fragment)
+        # Stored: the page again by a redirect (PRG, what was typed kept in the draft), with the preview of an
+        # adjusted photo and its 使用此照片, which answers the same way.
+        _, h, _ = await self.post(f"{base}/photo", form, step="POST /apply/…/photo")
+        fragment = await self.navigate(204, h)
+        if f'formaction="{base}/photo/accept"' in fragment:
+            _, h, _ = await self.post(f"{base}/photo/accept", Multipart(fields), step="POST /apply/…/photo/accept")
+            fragment = await self.navigate(204, h)
         await self.pause()
         form = Multipart(with_values(form_fields(fragment, f"{base}/info"), city=city_id, site=site_id,
                                      subjects=subjects))
