@@ -4,7 +4,7 @@ Ordinary reads use the ORM (`await Model.filter(...)`). The reads that every req
 the candidate's application, site places, the reviewers' queue) come here instead, through `Reads`, one
 object per process created in the app's lifespan:
 
-- `session(sid_hash)`: the session row with its account or reviewer, as models;
+- `session(sid_hash)`: the session row with its account or reviewer, as models, and the account's unread 消息;
 - `find(Model, **equal)` / `first(Model, **equal)`: whole rows by equality on columns, as models;
 - `columns(Model, names, **equal)`: some columns by equality, as dicts;
 - `values(queryset.values(...))`: any ORM values() query, as the ORM would answer it;
@@ -31,6 +31,7 @@ from tortoise.fields import BooleanField, DateField, DatetimeField, JSONField
 from tortoise.models import Model
 
 from models.accounts import Account, Reviewer, Session
+from models.notifications import Notification
 
 M = TypeVar("M", bound=Model)
 
@@ -60,6 +61,7 @@ class Reads:
         a, r = _columns_of(row, "a", Account), _columns_of(row, "r", Reviewer)
         session.account = Account._init_from_db(**a) if a["id"] is not None else None
         session.reviewer = Reviewer._init_from_db(**r) if r["id"] is not None else None
+        session.unread_messages = row["unread"] or 0  # the header's 消息 count, in the same statement
         return session
 
     async def find(self, model: type[M], **equal) -> list[M]:
@@ -152,10 +154,15 @@ def _select_sql(model, names: tuple[str, ...], where: tuple[str, ...], dialect: 
 
 @functools.lru_cache(maxsize=4)
 def _session_sql(dialect: str) -> str:
-    """One JOIN for the session and its account or reviewer: this runs on every logged-in request."""
+    """One statement for the session, its account or reviewer, and the account's unread 消息 (the header shows
+    the count on every page; an index on (account_id, read_at) answers it): this runs on every logged-in request,
+    and a second query for the count cost more than this whole one."""
     cols = []
     for alias, model in (("s", Session), ("a", Account), ("r", Reviewer)):
         cols += [f'{alias}."{c}" AS "{alias}__{c}"' for c in _all_columns(model)]
+    table = Notification._meta.db_table
+    cols.append(f'(SELECT COUNT(*) FROM "{table}" n WHERE n."account_id" = s."account_id" '
+                f'AND n."read_at" IS NULL) AS "unread"')
     mark = "$1" if dialect == "postgres" else "?"
     return (f'SELECT {", ".join(cols)} FROM "session" s LEFT JOIN "account" a ON a."id" = s."account_id" '
             f'LEFT JOIN "reviewer" r ON r."id" = s."reviewer_id" WHERE s."id" = {mark}')

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from models.accounts import Account, Reviewer, Session
 from services import clock
 from services.accounts import realname, sessions
-from services.notifications import inbox
 from services.registration import applications
 from web.forms import safe_next
 
@@ -27,9 +26,7 @@ async def load(app_state, sid_hash: str) -> Session | None:
     settings = app_state.settings
     alive = await sessions.keep_alive(row, clock.now(), idle_seconds=settings.session_idle_seconds,
                                       max_seconds=settings.session_max_seconds)
-    if alive and row.account_id:
-        row.unread_messages = await inbox.unread_count(row.account_id)  # the header's 消息 count
-    return row if alive else None
+    return row if alive else None  # with row.unread_messages, the header's 消息 count (read with the row)
 
 
 def current_session(request: Request) -> Session | None:

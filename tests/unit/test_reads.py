@@ -52,7 +52,7 @@ async def test_every_read_answers_as_the_orm_does_busy_or_not(rows, settings):
             {"id": rows.id, "birth_date": date(1990, 3, 7)}]
         assert await reads.values(query) == await query
         session = await reads.session(sid_hash("sid"))
-        assert session.account.id == rows.id and session.reviewer is None
+        assert session.account.id == rows.id and session.reviewer is None and session.unread_messages == 0
         assert await reads.session(sid_hash("other")) is None
         reads.close()
 
