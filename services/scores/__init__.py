@@ -269,8 +269,8 @@ async def confirm(batch: ScoreImport, now: datetime) -> Outcome:
             await Score.filter(id__in=replaced[i:i + 500]).delete()
         await Score.bulk_create([Score(application_id=a, exam_id=exam.id, exam_province_id=ep, subject=s, tenths=t,
                                        batch_id=batch.id) for a, ep, s, t, _ in p.writes], batch_size=1000)
-        # older previews of this exam would now be judged against other scores: they are superseded
-        await ScoreImport.filter(exam_id=exam.id, status="preview").update(status="superseded")
+        # older previews of this exam would now be judged against other scores: superseded, their text dropped
+        await ScoreImport.filter(exam_id=exam.id, status="preview").update(status="superseded", content="")
         return Outcome(True, f"已导入：新增 {p.new} 条，更正 {len(p.changes)} 条（未变 {p.unchanged} 条）", p)
 
     try:

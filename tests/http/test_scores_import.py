@@ -141,6 +141,8 @@ async def test_a_preview_outdated_by_another_import_is_not_confirmed(demo):
     assert (await scores.confirm(second, now())).ok
     out = await scores.confirm(first, now())
     assert not out.ok and await stored() == {(a, "初级会计实务"): 850}
+    assert (await ScoreImport.get(id=first.id)).status == "superseded"
+    assert (await ScoreImport.get(id=first.id)).content == ""  # a superseded file is not kept
 
 
 async def test_a_file_without_header_takes_the_columns_in_order_and_a_header_in_any_order(demo):
