@@ -69,6 +69,10 @@ def decode(data: bytes) -> str:
         raise FileRefused("文件是空的")
     if len(data) > MAX_BYTES:
         raise FileRefused(f"文件超过 {MAX_BYTES // 1024 // 1024} MB")
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # .xlsx (zip) or .xls (OLE)
+        raise FileRefused("这是 Excel 工作簿，不是 CSV：请在 Excel 中“另存为”CSV 后上传")
+    if b"\x00" in data:
+        raise FileRefused("文件含有空字符（可能是 UTF-16 或二进制文件）：请保存为 UTF-8 或 GBK 编码的 CSV 文件")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -95,7 +99,10 @@ class Line:
 
 def parse(text: str) -> list[Line]:
     """Every non-empty row of the file, its cells cleaned, with the reason of a refusal that needs no lookup."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as e:  # a cell over the csv module's field limit, and the like: the file as a whole
+        raise FileRefused(f"无法按 CSV 读取文件（{e}）") from None
     cols = (0, 1, 2)
     out: list[Line] = []
     start = 0
@@ -184,7 +191,7 @@ def _subjects(value) -> list[str]:
 
 
 async def evaluate(exam: Exam, province_code: str | None, text: str) -> Preview:
-    """The preview of the file against the exam's 准考证号 and the scores stored now."""
+    """The preview of the file against the exam's 准考证号 and the scores stored now (FileRefused: not CSV)."""
     lines = parse(text)
     admissions = {r["number"]: r for r in await Admission.filter(exam_id=exam.id).values(
         "number", "application_id", "exam_province_id", "exam_province__province_code", "application__subjects",

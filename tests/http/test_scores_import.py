@@ -72,7 +72,11 @@ async def test_bom_gbk_windows_line_ends_and_extra_spaces_are_read(demo):
 
 
 async def test_a_file_in_no_known_encoding_or_empty_is_refused_as_a_whole(demo):
-    for data, says in ((b"\x80\xff\x80\xff", "编码"), (b"  \r\n", "空")):
+    xlsx = b"PK\x03\x04" + bytes(range(256)) * 4
+    utf16 = "准考证号,科目,成绩\r\n".encode("utf-16")
+    huge = ("准考证号,科目,成绩\n" + "1" * 200_000 + ",初级会计实务,80\n").encode()
+    for data, says in ((b"\x80\xff\x80\xff", "编码"), (b"  \r\n", "空"), (xlsx, "Excel 工作簿"), (utf16, "UTF-16"),
+                       (huge, "无法按 CSV 读取")):
         try:
             await preview(data)
         except scores.FileRefused as e:
