@@ -92,6 +92,9 @@ def scan_on_phone(page, button: str, done: str | None = None) -> None:
     phone.click(f"text={button}")
     if done:
         phone.wait_for_selector(f"text={done}")
+    # The confirmation's answer loaded before the page is closed: closing a page of a context without JavaScript
+    # while its form's answer was still arriving never returned (CI stopped there twice).
+    phone.wait_for_load_state("load")
     phone.close()
 
 
