@@ -180,8 +180,8 @@ routes = [
     Route("/review/scores", pick, name="review_scores"),
     Route(BASE, view, name="review_scores_exam"),
     Route(BASE + "/upload", upload, methods=["POST"], name="review_scores_upload"),
-    Route(BASE + "/imports/{token:str}", preview, name="review_scores_preview"),
-    Route(BASE + "/imports/{token:str}/confirm", confirm, methods=["POST"], name="review_scores_confirm"),
+    Route(BASE + "/imports/{token:import_token}", preview, name="review_scores_preview"),
+    Route(BASE + "/imports/{token:import_token}/confirm", confirm, methods=["POST"], name="review_scores_confirm"),
     Route(BASE + "/publish", publish, methods=["POST"], name="review_scores_publish"),
     Route(BASE + "/results.csv", results_csv, name="review_scores_results"),
 ]

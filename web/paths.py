@@ -45,6 +45,8 @@ SHAPES: dict[str, str] = {
     # WeChat login state (services.accounts.wechat) and Alipay certify id (services.providers.alipay):
     # secrets.token_urlsafe(24); Alipay's own certify ids are 32 characters as well.
     "token": r"[A-Za-z0-9_-]{32}",
+    # 成绩导入's batch between its preview and its confirmation (services.scores): secrets.token_urlsafe(16)[:22].
+    "import_token": r"[A-Za-z0-9_-]{22}",
     # 订单号码, services.payment.orders.order_number: 20271130-11-7F3K9Q2M
     "order": orders.NUMBER_SHAPE.pattern,
     "province": r"[0-9]{2}",  # a province code (services.reference.regions.PROVINCES)
