@@ -31,7 +31,7 @@ async def message(request: Request):
     row, marked = await inbox.open_message(account.id, request.path_params["message_id"], clock.now())
     if row is None:
         raise HTTPException(404)
-    unread = request.state.session.unread_messages - marked  # counted before this opening (web.sessions.load)
+    unread = getattr(request.state.session, "unread_messages", 0) - marked  # counted before this opening (web.sessions.load)
     return render(request, "messages/message.html", {"message": row, "unread_messages": max(unread, 0)})
 
 

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 
 from db import transactions
-from models.accounts import Account
 from models.notifications import Notification, SmsAttempt, SmsStatus
 from services.providers.sms import SmsProvider
 
@@ -60,18 +59,18 @@ async def _finish(row_id: int, attempt: int, now: datetime, error: str | None) -
     await transactions.atomic(record)
 
 
-async def send_one(row_id: int, attempts: int, provider: SmsProvider, now: datetime) -> str | None:
-    """Claim and send one row's SMS. Returns its status afterwards, or None when another sender has it."""
+async def send_one(row_id: int, attempts: int, phone: str | None, text: str, provider: SmsProvider,
+                   now: datetime) -> str | None:
+    """Claim and send one row's SMS (`text`, to the account's `phone`). Returns its status afterwards, or None
+    when another sender has it."""
     if not await _claim(row_id, attempts, now):
         return None
     attempt = attempts + 1
-    row = await Notification.get(id=row_id)
-    phone = await Account.filter(id=row.account_id).first().values_list("phone", flat=True)
     error = None
     try:
         if not phone:
             raise ValueError("账号没有手机号")
-        await provider.send_text(phone, row.sms_text, now=now)
+        await provider.send_text(phone, text, now=now)
     except Exception as e:  # the provider refused or is down: recorded, tried again later
         error = (f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)[:200]
         log.warning("notification %d SMS attempt %d failed: %s", row_id, attempt, error)
@@ -81,9 +80,10 @@ async def send_one(row_id: int, attempts: int, provider: SmsProvider, now: datet
 
 async def send_due(provider: SmsProvider, now: datetime, limit: int = BATCH) -> tuple[int, int]:
     """Send what is due now (up to `limit` rows). Returns (rows found due, SMS this run sent)."""
-    rows = await Notification.filter(due(now)).order_by("id").limit(limit).values_list("id", "sms_attempts")
+    rows = await Notification.filter(due(now)).order_by("id").limit(limit).values_list(
+        "id", "sms_attempts", "account__phone", "sms_text")  # the phone as it is now, not when the event happened
     sent = 0
-    for row_id, attempts in rows:
-        if await send_one(row_id, attempts, provider, now) == SmsStatus.SENT:
+    for row_id, attempts, phone, text in rows:
+        if await send_one(row_id, attempts, phone, text, provider, now) == SmsStatus.SENT:
             sent += 1
     return len(rows), sent

@@ -7,6 +7,7 @@ a reviewer's reason too, is masked.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 import settings as settings_module
 from services import clock
 
+log = logging.getLogger("kjks.notifications")
 SIGN = "【会计资格考试报名】"  # the platform's SMS sign-off, as on its verification codes (services.providers.sms)
 SMS_MAX = 70
 ID_LIKE = re.compile(r"(?<![0-9])[0-9]{14}(?:[0-9]{3}[0-9Xx]|[0-9])(?![0-9Xx])")  # 15 or 18 characters
@@ -63,6 +65,7 @@ def render(event: str, **context) -> Text:
     if len(sms) > SMS_MAX and reason:
         room = len(reason) - (len(sms) - SMS_MAX) - 1
         sms = _block(template, "sms", {**context, "reason": reason[:max(room, 0)] + "…"})
-    if len(sms) > SMS_MAX:
-        raise ValueError(f"the {event} SMS is {len(sms)} characters: {sms}")
+    if len(sms) > SMS_MAX:  # a template edited too long: cut, never refused (it is rendered inside a decision)
+        log.error("the %s SMS is %d characters, cut to %d: %s", event, len(sms), SMS_MAX, sms)
+        sms = sms[:SMS_MAX - 1] + "…"
     return Text(_block(template, "title", context), sms, body)

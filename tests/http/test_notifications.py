@@ -91,6 +91,8 @@ def test_every_text_fits_one_sms_with_the_sign_off_and_masks_id_numbers():
         text = texts.render(event, reason="原" * 200, **context)
         assert len(text.sms) <= texts.SMS_MAX and text.sms.startswith(texts.SIGN), event
         assert text.title and text.body
+    too_long = texts.render("rejected", reason="", **{**context, "exam": "很长的考试名称" * 10})
+    assert len(too_long.sms) == texts.SMS_MAX and too_long.sms.endswith("…")  # a template edited too long: cut
     assert texts.mask_ids("11010519900307123X及110105900307123") == "110***********123X及110********7123"
     assert texts.mask_ids("订单20271130-11-ABCDEFGH，电话13900000001") == "订单20271130-11-ABCDEFGH，电话13900000001"
 
