@@ -181,3 +181,24 @@ async def test_cli_previews_and_imports_only_with_confirm(demo, settings, tmp_pa
     assert run.returncode == 0 and "无需导入" in run.stdout and await Score.all().count() == 2
     run = await asyncio.to_thread(cli, settings, "nope", str(good))
     assert run.returncode == 2 and "没有考试 nope" in run.stderr
+
+
+async def test_released_applications_names_those_with_scores_once_the_publication_time_has_come(demo):
+    from datetime import timedelta
+
+    from models.exams import ExamProvince
+    from models.scores import ScoreRelease
+
+    a, b, _ = await candidates(3)
+    assert (await scores.confirm((await preview(csv_of((a, "初级会计实务", "80"), (a, "经济法基础", "70"),
+                                                      (b, "初级会计实务", "50"))))[0], now())).ok
+    ep = await ExamProvince.get(exam__code="demo-chuji", province_code="11")
+    assert await scores.released_applications(now()) == []  # no publication time set
+    at = now() + timedelta(hours=2)
+    await scores.set_publication(ep, at, "test", now())
+    assert await scores.released_applications(now()) == []  # not yet
+    ids = sorted(await Admission.filter(number__in=[a, b]).values_list("application_id", flat=True))
+    got = await scores.released_applications(at)
+    assert [(x, y) for x, y, _ in got] == [(i, ep.id) for i in ids]  # the third candidate has no score
+    await scores.set_publication(ep, now() - timedelta(minutes=1), "test", now())  # moved earlier: one row still
+    assert await ScoreRelease.all().count() == 1 and len(await scores.released_applications(now())) == 2
