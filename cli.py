@@ -187,6 +187,17 @@ def cmd_realname(settings, args):
         print("已通过" if args.realname_cmd == "approve" else "已设为未通过")
 
 
+def cmd_notify(settings, args):
+    """Once, what the app's notification job does (services/notifications/jobs.py): the events due recorded, the
+    SMS due sent. Safe beside the running app: each event is told once whoever runs it."""
+    from services import clock
+    from services.notifications import jobs
+    from services.providers.sms import make_sms_provider
+
+    found, sent = asyncio.run(_with_db(settings, lambda: jobs.run_once(make_sms_provider(settings), clock.now())))
+    print("通知：新记录 " + "、".join(f"{k} {v} 条" for k, v in found.items()) + f"；发送短信 {sent} 条")
+
+
 def cmd_sweep(settings, args):
     """Once, what the app's periodic sweep does (services/documents/sweep.py): crash leftovers removed."""
     from services import clock
@@ -296,6 +307,8 @@ def main(argv=None):
     rj.add_argument("id", type=int)
     rj.add_argument("--reason", required=True)
     rj.set_defaults(fn=cmd_realname)
+    sub.add_parser("notify", help="run the notification job once: record the events due, send the SMS due"
+                   ).set_defaults(fn=cmd_notify)
     sub.add_parser("sweep", help="remove crash leftovers from the upload folder: temp files and files no row "
                    "refers to, older than an hour").set_defaults(fn=cmd_sweep)
     run = sub.add_parser("run", help="migrate, seed the demo data and serve")

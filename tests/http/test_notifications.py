@@ -282,27 +282,10 @@ async def test_a_sender_that_died_holding_an_sms_is_taken_over_after_its_claim(a
     assert len(await outbox((await a.account).phone)) == 1
 
 
-JOB_PROCESS = """
-import asyncio, sys
-import db
-from services import clock
-from settings import ROOT
-from services.notifications import jobs
-from services.providers.sms import SandboxSms
-
-async def main():
-    await db.init(sys.argv[1])
-    for _ in range(3):
-        await jobs.run_once(SandboxSms(), clock.now())
-    await db.close()
-
-asyncio.run(main())
-"""
-
-
 def job_process(settings) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", JOB_PROCESS, settings.database_url], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "DATABASE_URL": settings.database_url})
+    """`python -m cli notify`: one run of the notification job, in a process of its own."""
+    return subprocess.run([sys.executable, "-m", "cli", "notify"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "DATABASE_URL": settings.database_url})
 
 
 async def test_two_processes_running_the_job_at_once_send_each_event_once(app, client, demo, settings):
@@ -315,6 +298,8 @@ async def test_two_processes_running_the_job_at_once_send_each_event_once(app, c
         assert (await decide(client, a.id, "reject", reason_choice="证明材料不清晰")).status_code == 303
     runs = await asyncio.gather(*(asyncio.to_thread(job_process, settings) for _ in range(2)))
     assert [r.returncode for r in runs] == [0, 0], [r.stderr[-2000:] for r in runs]
+    assert all("通知：新记录" in r.stdout for r in runs)
+    assert sum(int(re.search(r"发送短信 (\d+) 条", r.stdout)[1]) for r in runs) == 30
     rows = await Notification.all().values_list("application_id", "event", "sms_status")
     assert sorted((a, e) for a, e, _ in rows) == sorted(
         [(a.id, Event.PAYMENT_DUE) for a in apps[:20]] + [(a.id, Event.REJECTED) for a in apps[20:]])
