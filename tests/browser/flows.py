@@ -8,6 +8,9 @@ from tests.factories import images
 
 
 def new_id(seed: int) -> str:
+    """A valid 证件号码 per seed. Two seeds give the same number when they are equal modulo 84 (11 and 95 did: the
+    second test's 注册 was refused as a duplicate), and a number may equal a test's own fixed one (0307, 0408):
+    pick a seed whose (seed % 12, seed % 28) no other test uses."""
     first17 = f"1101051990{seed % 12 + 1:02d}{(seed % 28) + 1:02d}123"[:17]
     return first17 + check_digit(first17)
 
@@ -15,7 +18,8 @@ def new_id(seed: int) -> str:
 def outbox_code(page, phone: str) -> str:
     other = page.context.new_page()
     other.goto("/dev/outbox")
-    code = other.locator("#outbox tbody tr", has_text=phone).first.locator("td.code").inner_text().strip()
+    rows = other.locator("#outbox tbody tr", has_text=phone)  # a notification's row has no code (issue 16)
+    code = rows.filter(has=other.locator("td.code:not(:empty)")).first.locator("td.code").inner_text().strip()
     other.close()
     return code
 

@@ -91,7 +91,7 @@ def upload(office, path, by_keyboard=True) -> None:
 
 def test_the_office_imports_and_publishes_and_the_candidate_reads_the_scores(page, browser, server_url, tmp_path):
     found: list[str] = []
-    register(page, 95, "成绩查", "13700137095")
+    register(page, 60, "成绩查", "13700137060")
     verify_and_add_education(page)
     app_id = submit_in_beijing(page)
     office = browser.new_context(base_url=server_url, locale="zh-CN").new_page()
