@@ -29,7 +29,7 @@ CHOICES = {"ethnic_groups": reference.ETHNIC_GROUPS, "political": reference.POLI
 
 async def index(request: Request):
     account = verified_candidate(request)
-    rec = await rules.record(account.id)
+    rec = await rules.record(account.id, reads=request.app.state.reads)
     q = Form(request.query_params)
     ctx = {"profile": rec.profile, "sections": rec.sections, "complete": rec.complete, "account": account,
            "verified_now": q.get("verified"), "confirmed_now": q.get("confirmed")}
@@ -55,7 +55,7 @@ async def _section(request: Request, section: str, save):
 
 async def _page(request: Request, account, section: str, typed: dict | None, errors: dict | None = None,
                 status: int = 200):
-    rec = await rules.record(account.id, educations=section == "education")
+    rec = await rules.record(account.id, educations=section == "education", reads=request.app.state.reads)
     values = rec.shown(section) if typed is None else typed
     ctx = {"account": account, "profile": rec.profile, "entries": rec.educations, "values": values,
            "errors": errors or {}, "employer_cities": regions.cities(values.get("employer_province", "")),

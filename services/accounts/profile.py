@@ -19,6 +19,7 @@ import anyio.to_thread
 from tortoise.exceptions import IntegrityError
 
 from db import transactions
+from db.reads import Reads
 from models.accounts import Account
 from models.profiles import Education, Profile
 from services.documents import uploads
@@ -213,9 +214,16 @@ def _as_text(value) -> str:
     return value or ""
 
 
-async def record(account_id: int, *, educations: bool = True) -> Record:
+async def record(account_id: int, *, educations: bool = True, reads: Reads | None = None) -> Record:
+    """The account's 信息采集 record. The pages pass `reads` (db.reads: prepared SQL, on SQLite in the event loop;
+    信息采集 is shown about ten times in a journey); the saves read it through the ORM, in their transaction."""
+    if reads is not None:
+        profile = await reads.first(Profile, account_id=account_id) or Profile(account_id=account_id)
+        entries = sorted(await reads.find(Education, account_id=account_id),
+                         key=lambda e: (e.graduated_on, e.id)) if educations else []
+        return Record(profile, entries)
     profile = await Profile.get_or_none(account_id=account_id) or Profile(account_id=account_id)
-    entries = await Education.filter(account_id=account_id).order_by("graduated_on") if educations else []
+    entries = await Education.filter(account_id=account_id).order_by("graduated_on", "id") if educations else []
     return Record(profile, entries)
 
 
