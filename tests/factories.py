@@ -477,12 +477,15 @@ def pdf_of_pages(*sizes: tuple[float, float], user_unit: float | None = None) ->
     return out.getvalue()
 
 
-def content_bomb_pdf(megabytes: int = 20) -> bytes:
-    """One A4 page whose content stream inflates to `megabytes` MB of drawing operators (about 40 KB for 20):
-    PDFium parses all of it when it loads the page."""
+def content_bomb_pdf(megabytes: int = 1) -> bytes:
+    """One A4 page whose content stream inflates to `megabytes` MB of full-page strokes 40 points wide (about 3 KB
+    for 1): each is rasterised, so drawing it takes PDFium about 13 s a megabyte here, far past any page's time on
+    any machine. (Tiny rectangles, the first version, cost parsing only: 20 MB of them drew in 1.6 to 2.4 s, just
+    over the 1.5 s limit here, and once under it on a loaded CI machine.)"""
     import zlib
 
-    stream = zlib.compress(b"0 0 1 1 re f\n" * (megabytes * 1024 * 1024 // 13), 9)
+    op = b"40 w 0 0 m 595 842 l S\n"
+    stream = zlib.compress(op * (megabytes * 1024 * 1024 // len(op)), 9)
     return pdf_of_objects(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                           b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
                           b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.browser.flows import (add_education, fill_personal, image, log_in, new_id, outbox_code, scan_on_phone,
                                  site_subjects_and_photo)
 from tests.browser import extra_pages
@@ -249,7 +251,7 @@ def test_axe_finds_nothing_on_the_candidates_and_the_reviewers_pages(page, brows
     reviewer.wait_for_selector("#search-clear[hidden]", state="attached")
     # 清除 hands focus to the emptied field (once the swap has settled), where j is typed, not a shortcut: Tab out of it first, as a
     # keyboard user does (the next stop is the 搜索 button, where shortcuts apply).
-    reviewer.wait_for_function("document.activeElement && document.activeElement.id === 'q'")
+    expect(reviewer.locator("#q")).to_be_focused()  # Playwright's own check (a predicate string is eval'd: CSP)
     row = reviewer.locator("#queue-table tr[data-row]", has_text="周")
     reviewer.keyboard.press("Tab")
     reviewer.keyboard.press("j")
