@@ -53,7 +53,7 @@ def after(request: Request, saved: bool, app, ep, step: wizard.Step):
 
 async def exams(request: Request):
     account = verified_candidate(request)
-    rows, active = await applications.exams_with_active(account.id)
+    rows, active = await applications.exams_with_active(request.app.state.reads, account.id)
     passed = await score_results.passed_levels(account.id, clock.now())  # a passed level: a message, no 进入
     return render(request, "wizard/exams.html", {"exams": rows, "active": active, "passed": passed})
 
