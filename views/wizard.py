@@ -330,7 +330,7 @@ async def photo_accept(request: Request):
 async def _materials_page(request: Request, app, ep, errors: dict | None = None, status: int = 200):
     step = wizard.BY_ID["materials"]
     ctx = wizard.page_context(app, ep, step.id, items=submission.required_materials(ep, app.condition),
-                              files=await applications.materials_of(app.id), errors=errors or {})
+                              files=await applications.materials_of(request.app.state.reads, app.id), errors=errors or {})
     return render(request, step.template, ctx, status=status)
 
 
