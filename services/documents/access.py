@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tortoise.expressions import Q, Subquery
 
+from db.reads import Reads
 from models.accounts import Session
 from models.applications import Application, Material
 from models.profiles import Profile, RealnameRequest
@@ -28,12 +29,17 @@ def _realname_images(name: str) -> Q:
     return Q(front=name) | Q(back=name) | Q(handheld=name)
 
 
-async def owner_may_see(account_id: int, name: str) -> bool:
+async def owner_may_see(account_id: int, name: str, reads: Reads | None = None) -> bool:
     """Is `name` one of this candidate's own uploads? The kind in the stored name (uploads.store) says where it
-    can be referred to: only those rows are read."""
+    can be referred to: only those rows are read. With `reads` (db.reads), a photo (shown on 信息采集 and in the
+    wizard, several times a journey) is looked up by prepared equality reads instead of the ORM's."""
     kind = name.split("/", 1)[0] if "/" in name else ""
     if kind == "realname":
         return await RealnameRequest.filter(_realname_images(name), account_id=account_id).exists()
+    if kind == "photo" and reads is not None:
+        return bool(await reads.columns(Profile, ("account_id",), account_id=account_id, photo=name)
+                    or await reads.columns(Application, ("id",), account_id=account_id, photo=name)
+                    or await reads.columns(Application, ("id",), account_id=account_id, pending_photo=name))
     if kind == "photo":
         return (await Profile.filter(account_id=account_id, photo=name).exists()
                 or await Application.filter(Q(photo=name) | Q(pending_photo=name), account_id=account_id).exists())
@@ -67,7 +73,7 @@ async def may_see(reference: ReferenceData, session: Session | None, name: str, 
     if session.reviewer_id:
         return await reviewer_may_see(await scope_of(reference, session.reviewer), name, application_id)
     if session.account_id and application_id is None:
-        return await owner_may_see(session.account_id, name)
+        return await owner_may_see(session.account_id, name, reference.reads)
     return False
 
 

@@ -16,6 +16,11 @@ BASIC = {"ethnicity": "汉族", "political_status": "群众", "address": "北京
          "email": "zhang@example.com"}
 
 
+async def verified_other(client):
+    """A second candidate, logged in on its own client."""
+    return await register(client, id_number=mainland_id("32010219900307121"), phone="13900139000")
+
+
 async def verified(client):
     account = await register(client)  # born 1990-03-07 (mainland ID number)
     await realname.mark_verified(account.id, "alipay", now())
@@ -54,6 +59,15 @@ async def test_basic_section_saves_with_the_photo_and_shows_derived_fields(clien
     assert p.ethnicity == "汉族" and p.postcode == "100010" and p.photo.startswith("photo/") and p.basic_saved
     assert (await client.get(f"/files/{p.photo}")).status_code == 200
     assert "已完成" in (await client.get("/profile")).text
+
+
+async def test_a_profile_photo_is_shown_to_its_owner_only(client, other_client, settings):
+    owner = await verified(client)
+    await save_basic(client)
+    await verified_other(other_client)
+    mine = (await Profile.get(account_id=owner.id)).photo
+    assert (await client.get(f"/files/{mine}")).status_code == 200
+    assert (await other_client.get(f"/files/{mine}")).status_code == 404  # another candidate, logged in
 
 
 @pytest.mark.parametrize("overrides,field,fragment", [
