@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.browser.flows import (fill_personal, log_in_reviewer, register, site_subjects_and_photo, to_info,
@@ -14,6 +16,8 @@ from tests.browser.flows import (fill_personal, log_in_reviewer, register, site_
 
 # As tests/browser/test_ticket_journey.py (a test module imports no other): axe, the width and the tap targets.
 AXE = Path(__file__).with_name("vendor") / "axe-4.14.1.min.js"
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = "13700137060"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 RUN = """async (tags) => {
   const r = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
@@ -89,9 +93,10 @@ def upload(office, path, by_keyboard=True) -> None:
     office.wait_for_url(re.compile(r"/imports/"))
 
 
-def test_the_office_imports_and_publishes_and_the_candidate_reads_the_scores(page, browser, server_url, tmp_path):
+def test_the_office_imports_and_publishes_and_the_candidate_reads_the_scores(page, browser, server_url, server_env,
+                                                                               tmp_path):
     found: list[str] = []
-    register(page, 60, "成绩查", "13700137060")
+    register(page, 60, "成绩查", PHONE)
     verify_and_add_education(page)
     app_id = submit_in_beijing(page)
     office = browser.new_context(base_url=server_url, locale="zh-CN").new_page()
@@ -162,6 +167,22 @@ def test_the_office_imports_and_publishes_and_the_candidate_reads_the_scores(pag
     assert re.search(r"初级会计实务\s+88\s+合格", rows) and re.search(r"经济法基础\s+61\s+合格", rows), rows
     assert "初级资格考试合格（2027 年）" in page.inner_text("#level-result")
     check_page(page, "成绩查询-已发布", found)
+
+    # 成绩已发布 told once: the notification job run by two more processes at once (as two nodes' would, beside
+    # the server's own), then one SMS in the outbox and one message on the candidate's 消息 page.
+    jobs = [subprocess.Popen([sys.executable, "-m", "cli", "notify"], cwd=ROOT, env=server_env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    assert all(job.wait(timeout=120) == 0 for job in jobs), [job.stderr.read() for job in jobs]
+    outbox = page.context.new_page()
+    outbox.goto("/dev/outbox")
+    told = outbox.locator("#outbox tbody tr", has_text=PHONE).filter(has_text="成绩已发布")
+    assert told.count() == 1 and "请登录平台进行成绩查询" in told.inner_text()
+    # Every SMS of the journey once: 注册's code, 审核通过, 成绩已发布 (a notification's row has no code).
+    texts = [row.locator("td").nth(3).inner_text() for row in outbox.locator("#outbox tbody tr", has_text=PHONE).all()]
+    assert len(texts) == len(set(texts)) and sum("审核通过" in t for t in texts) == 1, texts
+    outbox.close()
+    page.goto("/messages")
+    assert page.locator("#message-list li", has_text="成绩已发布").count() == 1
     office.goto(PAGE)
     check_page(office, "成绩管理-已发布", found)
     office.click("a:has-text('合格率统计')")
