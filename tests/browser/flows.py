@@ -147,3 +147,31 @@ def to_info(page, province: str) -> None:
     page.check("input[value='chuji_high_school']")
     page.click("button:has-text('下一步')")
     page.wait_for_url(re.compile(r"/info$"))
+
+
+def submit_in_beijing(page) -> int:
+    """A verified candidate's 初级 application in 北京 (朝阳区), from 选择考试 to 提交: its number."""
+    to_info(page, "北京")
+    page.select_option("#city", label="朝阳区")
+    site_subjects_and_photo(page)
+    fill_personal(page, "oy@example.com")
+    page.click("button:has-text('确认无误，下一步')")
+    page.wait_for_url(re.compile(r"/materials$"))
+    page.click("button:has-text('下一步')")
+    page.wait_for_url(re.compile(r"/confirm$"))
+    page.click("#submit-application")
+    page.wait_for_url(re.compile(r"/result$"))
+    return int(re.search(r"/apply/(\d+)/", page.url).group(1))
+
+
+def pay(page, app_id: int) -> None:
+    """网上缴费 of an approved application through the sandbox gateway (支付宝), to 报名成功."""
+    page.goto(f"/apply/{app_id}/pay")
+    page.click("#make-order button")
+    page.wait_for_selector("#order-number:not(:empty)")
+    page.check("input[name='platform'][value='支付宝']")
+    page.click("#pay-button")
+    page.wait_for_url(re.compile(r"/dev/pay/"))
+    page.click("button:has-text('确认支付')")
+    page.wait_for_url(re.compile(r"/pay/return/"))
+    assert "报名成功" in page.inner_text("#pay-success")

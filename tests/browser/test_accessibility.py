@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.flows import (add_education, fill_personal, image, log_in, new_id, outbox_code, scan_on_phone,
+from tests.browser.flows import (add_education, fill_personal, image, new_id, outbox_code, scan_on_phone,
                                  site_subjects_and_photo)
 from tests.browser import extra_pages
 from tests.factories import images, pdf

@@ -13,7 +13,6 @@ from pypdf import PdfReader
 
 from tests.browser.flows import (
     fill_personal,
-    log_in,
     new_id,
     outbox_code,
     site_subjects_and_photo,

@@ -5,25 +5,17 @@ subject, and the application goes on to 信息确认 with 经济法 alone. The p
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.browser.flows import image, log_in
+from tests.browser.pagecheck import check_page as _check
 from tests.factories import images, pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "13700137096"
-AXE = Path(__file__).with_name("vendor") / "axe-4.14.1.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-RUN = """async (tags) => {
-  const r = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return r.violations.map(v => v.id + " (" + v.impact + "): " + v.nodes.map(n => n.target.join(" ")).slice(0, 4).join(" | "));
-}"""
-
-
 async def _seed() -> dict:
     """Inside a subprocess against the browser server's database: the candidate (verified, with 信息采集), last
     year's 中级 exam with their published scores, and their 2027 中级 draft at 报名信息填写 (rows: the wizard's
@@ -84,20 +76,7 @@ def seed(server_env) -> dict:
 
 
 def check_page(page, state: str, found: list[str]) -> None:
-    page.wait_for_load_state("load")
-    for width, height in ((1366, 900), (375, 812)):
-        page.set_viewport_size({"width": width, "height": height})
-        if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.evaluate(AXE.read_text())
-        found += [f"{state} @{width}px: {v}" for v in page.evaluate(RUN, TAGS)]
-        if width == 375:
-            m = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-            if m[0] > m[1]:
-                found.append(f"{state} @375px: the page is {m[0]} px wide")
-            if os.environ.get("LAYOUT_SCREENSHOTS"):
-                Path(os.environ["LAYOUT_SCREENSHOTS"]).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=f"{os.environ['LAYOUT_SCREENSHOTS']}/rolling-{state}.png", full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
+    _check(page, state, found, "rolling")
 
 
 def test_a_zhongji_candidate_with_two_subjects_passed_registers_for_the_third_only(page, server_env):

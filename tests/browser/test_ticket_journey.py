@@ -5,53 +5,22 @@ that seat. The new pages are checked with axe (WCAG A/AA) at 1366 and 375 px, by
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from services.accounts.names import mask_name
-from tests.browser.flows import (fill_personal, log_in, log_in_reviewer, register, site_subjects_and_photo, to_info,
-                                 verify_and_add_education)
+from tests.browser.flows import log_in, log_in_reviewer, pay, register, submit_in_beijing, verify_and_add_education
+from tests.browser.pagecheck import check_page as _check
 from tests.factories import drawn_chars
 
 NAME = "欧阳䶮𠀀"  # an Ext A and an Ext B character
 PHONE = "13700137093"
-AXE = Path(__file__).with_name("vendor") / "axe-4.14.1.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-RUN = """async (tags) => {
-  const r = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return r.violations.map(v => v.id + " (" + v.impact + "): " + v.nodes.map(n => n.target.join(" ")).slice(0, 4).join(" | "));
-}"""
-# Wider than the screen, and tap targets under 44 px (links inside a sentence aside), as tests/browser/test_layout.
-MEASURE = """() => {
-  const small = [];
-  for (const el of document.querySelectorAll("main button, main a[href].btn, main summary")) {
-    const r = el.getBoundingClientRect();
-    if (r.width && (r.width < 43.5 || r.height < 43.5)) small.push(el.id || el.textContent.trim());
-  }
-  return {width: document.documentElement.scrollWidth, viewport: window.innerWidth, small};
-}"""
 
 
 def check_page(page, state: str, found: list[str]) -> None:
-    """axe at both widths, the page no wider than a phone and its buttons big enough to tap there."""
-    page.wait_for_load_state("load")
-    for width, height in ((1366, 900), (375, 812)):
-        page.set_viewport_size({"width": width, "height": height})
-        if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.evaluate(AXE.read_text())
-        found += [f"{state} @{width}px: {v}" for v in page.evaluate(RUN, TAGS)]
-        if width == 375:
-            m = page.evaluate(MEASURE)
-            if m["width"] > m["viewport"]:
-                found.append(f"{state} @375px: the page is {m['width']} px wide")
-            found += [f"{state} @375px: tap target {s}" for s in m["small"]]
-            if os.environ.get("LAYOUT_SCREENSHOTS"):  # as tests/browser/test_layout.py: to look at them
-                Path(os.environ["LAYOUT_SCREENSHOTS"]).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=f"{os.environ['LAYOUT_SCREENSHOTS']}/ticket-{state}.png", full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
+    _check(page, state, found, "ticket")
 
 
 def download(page, selector: str) -> bytes:
@@ -62,32 +31,6 @@ def download(page, selector: str) -> bytes:
 
 def text_of(data: bytes) -> str:
     return "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
-
-
-def submit_in_beijing(page) -> int:
-    to_info(page, "北京")
-    page.select_option("#city", label="朝阳区")
-    site_subjects_and_photo(page)
-    fill_personal(page, "oy@example.com")
-    page.click("button:has-text('确认无误，下一步')")
-    page.wait_for_url(re.compile(r"/materials$"))
-    page.click("button:has-text('下一步')")
-    page.wait_for_url(re.compile(r"/confirm$"))
-    page.click("#submit-application")
-    page.wait_for_url(re.compile(r"/result$"))
-    return int(re.search(r"/apply/(\d+)/", page.url).group(1))
-
-
-def pay(page, app_id: int) -> None:
-    page.goto(f"/apply/{app_id}/pay")
-    page.click("#make-order button")
-    page.wait_for_selector("#order-number:not(:empty)")
-    page.check("input[name='platform'][value='支付宝']")
-    page.click("#pay-button")
-    page.wait_for_url(re.compile(r"/dev/pay/"))
-    page.click("button:has-text('确认支付')")
-    page.wait_for_url(re.compile(r"/pay/return/"))
-    assert "报名成功" in page.inner_text("#pay-success")
 
 
 def test_the_office_arranges_and_the_candidate_prints_the_ticket(page, browser, server_url):
