@@ -1,5 +1,6 @@
-"""The candidate's 消息: the list, opening one (it is read from then on), the unread count of the header, and the
-switch for the optional reminders. Every read is the account's own: another candidate's message is not found."""
+"""The candidate's 消息: the list, opening one (it is read from then on), and the switch for the optional
+reminders (the header's unread count is read with the session: db/reads.py, web/sessions.py). Every read is the
+account's own: another candidate's message is not found."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,10 +15,6 @@ PAGE = 100
 async def messages_of(account_id: int, limit: int = PAGE) -> list[Notification]:
     """Newest first."""
     return await Notification.filter(account_id=account_id).order_by("-created_at", "-id").limit(limit)
-
-
-async def unread_count(account_id: int) -> int:
-    return await Notification.filter(account_id=account_id, read_at=None).count()
 
 
 async def open_message(account_id: int, message_id: int, now: datetime) -> tuple[Notification | None, bool]:
