@@ -16,7 +16,6 @@ import asyncio
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "dev")
+
+from bench.throwaway import database_url  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
@@ -107,24 +108,10 @@ async def main(count: int, database_url: str) -> None:
         await db.close()
 
 
-async def _reset_postgres(url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    if args.db == "postgres":
-        url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_arrange")
-        asyncio.run(_reset_postgres(url))
-    else:
-        url = f"sqlite://{tempfile.mkdtemp(prefix='kjks-arrange-')}/bench.sqlite3"
+    url = database_url(args.db, "arrange")
     asyncio.run(main(args.count, url))

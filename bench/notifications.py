@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "dev")
+
+from bench.throwaway import database_url  # noqa: E402
 
 
 async def add_approved(ep, site, count: int) -> None:
@@ -97,24 +98,10 @@ async def main(count: int, database_url: str) -> None:
         await db.close()
 
 
-async def _reset_postgres(url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    if args.db == "postgres":
-        url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_notifications")
-        asyncio.run(_reset_postgres(url))
-    else:
-        url = f"sqlite://{tempfile.mkdtemp(prefix='kjks-notify-')}/bench.sqlite3"
+    url = database_url(args.db, "notifications")
     asyncio.run(main(args.count, url))

@@ -17,16 +17,15 @@ import asyncio
 import os
 import random
 import sys
-import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "dev")
 
-from bench.arrange import _reset_postgres, add_paid  # noqa: E402
+from bench.arrange import add_paid  # noqa: E402
+from bench.throwaway import database_url  # noqa: E402
 
 
 async def main(rows: int, database_url: str) -> None:
@@ -94,9 +93,5 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
-    if args.db == "postgres":
-        url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_scores")
-        asyncio.run(_reset_postgres(url))
-    else:
-        url = f"sqlite://{tempfile.mkdtemp(prefix='kjks-scores-')}/bench.sqlite3"
+    url = database_url(args.db, "scores")
     asyncio.run(main(args.rows, url))
