@@ -162,17 +162,7 @@ def _signin_foot(c) -> None:
 def build_signin(*sheets: RoomSheet) -> bytes:
     """考场签到表: a row per seated candidate in seat order (seat, 准考证号, name, photo, masked ID, a box to sign);
     several sheets (a room's 场次) follow one another in one document, each on pages of its own."""
-    primary = form_pdf.register_fonts()
-    out = io.BytesIO()
-    with form_pdf.LOCK:
-        c = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=primary)
-        first = sheets[0]
-        c.setTitle(f"考场签到表 {room_text(first.room)}" + (f" 第{first.session_number}场" if len(sheets) == 1 else ""))
-        c.setCreator("全国会计人员统一服务管理平台")
-        for r in sheets:
-            _draw_signin(c, r)
-        c.save()
-    return out.getvalue()
+    return _document("考场签到表", A4, _draw_signin, sheets)
 
 
 def _draw_signin(c, r: RoomSheet) -> None:
@@ -209,15 +199,20 @@ def number_range(r: RoomSheet) -> str:
 def build_door(*sheets: RoomSheet) -> bytes:
     """门贴: the room's number in large type, the session, the range of its 准考证号 and how many sit there; a page
     per sheet (a room's 场次)."""
+    return _document("门贴", landscape(A4), _draw_door, sheets)
+
+
+def _document(kind: str, pagesize, draw, sheets) -> bytes:
+    """One PDF of `sheets` drawn one after another by `draw`, titled by its kind and room (and 场次 when one)."""
     primary = form_pdf.register_fonts()
     out = io.BytesIO()
     with form_pdf.LOCK:
-        c = canvas.Canvas(out, pagesize=landscape(A4), pageCompression=1, initialFontName=primary)
+        c = canvas.Canvas(out, pagesize=pagesize, pageCompression=1, initialFontName=primary)
         first = sheets[0]
-        c.setTitle(f"门贴 {room_text(first.room)}" + (f" 第{first.session_number}场" if len(sheets) == 1 else ""))
+        c.setTitle(f"{kind} {room_text(first.room)}" + (f" 第{first.session_number}场" if len(sheets) == 1 else ""))
         c.setCreator("全国会计人员统一服务管理平台")
         for r in sheets:
-            _draw_door(c, r)
+            draw(c, r)
         c.save()
     return out.getvalue()
 
