@@ -5,9 +5,12 @@ the candidate's application, site places, the reviewers' queue) come here instea
 object per process created in the app's lifespan:
 
 - `session(sid_hash)`: the session row with its account or reviewer, as models, and the account's unread 消息;
-- `find(Model, **equal)` / `first(Model, **equal)`: whole rows by equality on columns, as models;
+- `find(Model, order=(...), limit=N, **equal)` / `first(Model, **equal)`: whole rows by equality on columns,
+  optionally ordered ("-created_at": descending) and limited, as models;
 - `columns(Model, names, **equal)`: some columns by equality, as dicts;
 - `values(queryset.values(...))`: any ORM values() query, as the ORM would answer it;
+- `passed_subjects(account_id, min_tenths, now)`: the subjects an account passed in published scores (选择考试
+  and each 进入 ask, six times a journey; the ORM's four-join filter cost 390 µs to build, this 30 µs);
 - `ping()`: whether the database answers (GET /healthz).
 
 On SQLite they run on a read-only connection in the event loop's thread: a primary-key read in WAL mode
@@ -64,11 +67,14 @@ class Reads:
         session.unread_messages = row["unread"] or 0  # the header's 消息 count, in the same statement
         return session
 
-    async def find(self, model: type[M], **equal) -> list[M]:
-        """Whole rows where each column equals its value (`find(Application, id=3, account_id=7)`)."""
+    async def find(self, model: type[M], *, order: tuple[str, ...] = (), limit: int | None = None,
+                   **equal) -> list[M]:
+        """Whole rows where each column equals its value (`find(Application, id=3, account_id=7)`), in `order`
+        (column names, "-" first for descending), at most `limit`."""
         names = tuple(equal)
         columns = _all_columns(model)
-        rows = await self._rows(lambda dialect: _select_sql(model, columns, names, dialect), tuple(equal.values()))
+        rows = await self._rows(lambda dialect: _select_sql(model, columns, names, dialect, order, limit),
+                                tuple(equal.values()))
         parsers = _parsers(model, columns, temporal_only=True)
         return [model._init_from_db(**_parsed(row, parsers)) for row in rows]
 
@@ -96,6 +102,10 @@ class Reads:
             parsers = _parsers(query.model, tuple(rows[0]))
             rows = [_parsed(row, parsers) for row in rows]
         return rows
+
+    async def passed_subjects(self, account_id: int, min_tenths: int, now: datetime) -> list[dict]:
+        """{level, subject, year} of each score of at least `min_tenths` the account has in a published release."""
+        return await self._rows(_passed_sql, (account_id, min_tenths, now))
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query on the ORM's connection (the one writes use)."""
@@ -143,13 +153,22 @@ def _quote(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _select_sql(model, names: tuple[str, ...], where: tuple[str, ...], dialect: str) -> str:
+def _select_sql(model, names: tuple[str, ...], where: tuple[str, ...], dialect: str, order: tuple[str, ...] = (),
+                limit: int | None = None) -> str:
     known = model._meta.db_fields
-    if set(names) - known or set(where) - known:
-        raise ValueError(f"not columns of {model.__name__}: {sorted((set(names) | set(where)) - known)}")
+    ordered = tuple(o.lstrip("-") for o in order)
+    if set(names) - known or set(where) - known or set(ordered) - known:
+        unknown = (set(names) | set(where) | set(ordered)) - known
+        raise ValueError(f"not columns of {model.__name__}: {sorted(unknown)}")
     marks = [f"${i + 1}" if dialect == "postgres" else "?" for i in range(len(where))]
     condition = " AND ".join(f"{_quote(w)} = {m}" for w, m in zip(where, marks)) or "1 = 1"
-    return f'SELECT {", ".join(map(_quote, names))} FROM {_quote(model._meta.db_table)} WHERE {condition}'
+    sql = f'SELECT {", ".join(map(_quote, names))} FROM {_quote(model._meta.db_table)} WHERE {condition}'
+    if order:
+        sql += " ORDER BY " + ", ".join(_quote(o.lstrip("-")) + (" DESC" if o.startswith("-") else " ASC")
+                                        for o in order)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
 
 
 @functools.lru_cache(maxsize=4)
@@ -166,6 +185,15 @@ def _session_sql(dialect: str) -> str:
     mark = "$1" if dialect == "postgres" else "?"
     return (f'SELECT {", ".join(cols)} FROM "session" s LEFT JOIN "account" a ON a."id" = s."account_id" '
             f'LEFT JOIN "reviewer" r ON r."id" = s."reviewer_id" WHERE s."id" = {mark}')
+
+
+@functools.lru_cache(maxsize=4)
+def _passed_sql(dialect: str) -> str:
+    a, m, n = ("$1", "$2", "$3") if dialect == "postgres" else ("?", "?", "?")
+    return ('SELECT e."level" AS "level", sc."subject" AS "subject", e."year" AS "year" FROM "score" sc '
+            'JOIN "application" ap ON ap."id" = sc."application_id" JOIN "exam" e ON e."id" = sc."exam_id" '
+            'JOIN "score_release" sr ON sr."exam_province_id" = sc."exam_province_id" '
+            f'WHERE ap."account_id" = {a} AND sc."tenths" >= {m} AND sr."published_at" <= {n}')
 
 
 # ---------------------------------------------------------------------- typing the values

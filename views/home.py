@@ -14,7 +14,7 @@ async def index(request: Request):
     was 选择考试 → 进入)."""
     account = current_account(request)
     rows = await applications.on_home(request.app.state.reference, account.id) if account else []
-    messages = await inbox.messages_of(account.id, limit=HOME_MESSAGES) if account else []
+    messages = await inbox.messages_of(request.app.state.reads, account.id, limit=HOME_MESSAGES) if account else []
     return render(request, "home/index.html", {"applications": rows, "messages": messages})
 
 

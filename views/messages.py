@@ -16,7 +16,7 @@ from web.sessions import login_required
 
 async def _page(request: Request, account, saved: bool = False, status: int = 200):
     return render(request, "messages/index.html", {
-        "messages": await inbox.messages_of(account.id), "reminders_off": await inbox.reminders_off(account.id),
+        "messages": await inbox.messages_of(request.app.state.reads, account.id), "reminders_off": await inbox.reminders_off(account.id),
         "optional": [Event.LABELS[e] for e in Event.OPTIONAL], "saved": saved}, fragment="reminders.html",
         status=status)
 

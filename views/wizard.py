@@ -54,7 +54,7 @@ def after(request: Request, saved: bool, app, ep, step: wizard.Step):
 async def exams(request: Request):
     account = verified_candidate(request)
     rows, active = await applications.exams_with_active(request.app.state.reads, account.id)
-    passed = await score_results.passed_levels(account.id, clock.now())  # a passed level: a message, no 进入
+    passed = await score_results.passed_levels(request.app.state.reads, account.id, clock.now())  # a passed level: a message, no 进入
     return render(request, "wizard/exams.html", {"exams": rows, "active": active, "passed": passed})
 
 
@@ -62,7 +62,7 @@ async def enter(request: Request):
     """进入: resume the active application for this exam, or start one."""
     account = verified_candidate(request)
     exam = await request.app.state.reference.exam(request.path_params["exam_id"])
-    if exam is not None and exam.level in await score_results.passed_levels(account.id, clock.now()):
+    if exam is not None and exam.level in await score_results.passed_levels(request.app.state.reads, account.id, clock.now()):
         return redirect(request, "/exams")  # passed: the list says so (合格 with the year), nothing is started
     entered = await drafts.enter(request.app.state.reference, account.id, request.path_params["exam_id"])
     if entered is None:

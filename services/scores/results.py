@@ -139,15 +139,13 @@ async def carried(account_id: int, exam: Exam, now: datetime) -> dict[str, int]:
     return {s: exam.year for s in exam.subjects if exam.year - 1 in passed.get(s, set())}
 
 
-async def passed_levels(account_id: int, now: datetime) -> dict[str, int]:
+async def passed_levels(reads, account_id: int, now: datetime) -> dict[str, int]:
     """级别 → the year the account passed it (published scores): a passed level is not registered for again."""
-    # 选择考试 and each 进入 ask this: one query for every level's passed subjects (most candidates have none,
-    # and then nothing else is read), instead of one per level.
+    # 选择考试 and each 进入 ask this: one query (db.reads) for every level's passed subjects (most candidates
+    # have none, and then nothing else is read), instead of one per level.
     by_level: dict[str, dict[str, set[int]]] = {}
-    for level, subject, year in await Score.filter(
-            application__account_id=account_id, tenths__gte=PASS_TENTHS,
-            exam_province__score_release__published_at__lte=now).values_list("exam__level", "subject", "exam__year"):
-        by_level.setdefault(level, {}).setdefault(subject, set()).add(year)
+    for row in await reads.passed_subjects(account_id, PASS_TENTHS, now):
+        by_level.setdefault(row["level"], {}).setdefault(row["subject"], set()).add(row["year"])
     if not by_level:
         return {}
     subjects = {}
