@@ -52,6 +52,21 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 
 
 ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # applied once, at import, for every PDF the process makes
+
+
+def _cached_table(self, tag):
+    """reportlab's TTFontFile.get_table, kept per font: its makeSubset asks for each table (the 7 MB `glyf` of the
+    CJK font among them) as a fresh slice of the font's bytes, for every subset of every PDF, which copied about
+    30 MB and cost 5 ms of a 16 ms 报名表. The tables are bytes, never changed; a font keeps each once (the
+    size of the font's file again, for the fonts PDFs use)."""
+    tables = self.__dict__.setdefault("_tables", {})
+    if tag not in tables:
+        tables[tag] = _get_table(self, tag)
+    return tables[tag]
+
+
+_get_table = ttfonts.TTFontFile.get_table
+ttfonts.TTFontFile.get_table = _cached_table
 # Streams are already deflated; ASCII85 on top makes them a quarter larger and, without reportlab's C
 # accelerator, costs more than the rest of the form (a photo took 40 ms).
 rl_config.useA85 = 0

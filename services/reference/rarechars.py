@@ -16,7 +16,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,8 +177,10 @@ def pdf_fonts() -> list[tuple[str, Path]]:
     return [(name, path) for name, path, _ in _data().pdf_fonts]
 
 
+@lru_cache(maxsize=16384)
 def font_for_char(ch: str) -> str:
-    """Name of the first PDF font that draws ch; the primary font (a blank box) if none does."""
+    """Name of the first PDF font that draws ch; the primary font (a blank box) if none does. (Asked for each
+    character of a 报名表, about 1,100 times a form: kept per character.)"""
     cp = ord(ch)
     fonts = _data().pdf_fonts
     return next((name for name, _, cov in fonts if cp in cov), fonts[0][0])
