@@ -69,6 +69,7 @@ class Session(Model):
 
     class Meta:
         table = "session"
+        indexes = (("account_id",),)
 
 
 class Captcha(Model):

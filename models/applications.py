@@ -64,7 +64,7 @@ class Application(Model):
     class Meta:
         table = "application"
         indexes = (("province_id", "status", "submitted_at"), ("province_id", "city_code", "status"),
-                   ("province_id", "id_last4"))
+                   ("province_id", "id_last4"), ("account_id",))
 
 
 class Material(Model):

@@ -28,7 +28,7 @@ class Order(Model):
 
     class Meta:
         table = "payment_order"
-        indexes = (("status", "expires_at"),)
+        indexes = (("status", "expires_at"), ("application_id",))
 
 
 class PaymentNotification(Model):

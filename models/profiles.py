@@ -24,6 +24,7 @@ class RealnameRequest(Model):
 
     class Meta:
         table = "realname_request"
+        indexes = (("account_id",),)
 
 
 class AlipayAttempt(Model):
@@ -87,3 +88,4 @@ class Education(Model):
 
     class Meta:
         table = "education"
+        indexes = (("account_id",),)
