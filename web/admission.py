@@ -5,8 +5,8 @@ the clients give up.
 Two signals, per process. How late the event loop runs its work (`lag`, smoothed; a timer's lateness): that
 is the queue every request waits in, whatever fills it. And the requests it is handling, against a bound per
 tier: `ADMISSION_BOUND` (settings) for the lowest, multiples of it above. A new visitor is turned away when the
-lag passes `ADMISSION_LAG_MS`, a candidate inside at four times that; nobody is turned away for lag while
-finishing a registration:
+lag passes `ADMISSION_LAG_MS` (and for a second after it last did: `HOLD`), a candidate inside at eight times
+that; nobody is turned away for lag while finishing a registration:
 
 | tier | requests | admitted while fewer than |
 |---|---|---|
@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import time
 
 NEVER, FINISHING, JOURNEY, NEW = "never", "finishing", "journey", "new"
 MULTIPLE = {FINISHING: 4, JOURNEY: 2, NEW: 1}
@@ -42,7 +43,14 @@ _FINISHING = re.compile(r"POST /apply/\d+/(?:confirm|pay/order|pay/start)$|(?:GE
 
 # How late the event loop may run its work (smoothed) before a tier is turned away: the lag is the queue itself,
 # whatever fills it (many requests, password hashes or PDFs in threads holding the GIL).
-LAG_LIMIT = {NEW: 1.0, JOURNEY: 4.0}  # × the lag setting (ADMISSION_LAG_MS)
+LAG_LIMIT = {NEW: 1.0, JOURNEY: 8.0}  # × the lag setting (ADMISSION_LAG_MS)
+# After the delay last passed the new visitors' limit, they stay outside this long, however quickly it falls. The
+# delay is a signal of the moment, and a journey admitted is some 80 requests over the next minutes: at 3 × the
+# peak, opening the door whenever the lag dipped let in more journeys than the workers could carry (61% of the peak
+# completed, hundreds of journeys still running two minutes later, 29 s to recover), and the candidates inside,
+# refused at 4 × the lag, waited out Retry-After again and again. Held, the new visitors wait until the journeys
+# inside have thinned; the candidates inside are refused only at 8 × the lag.
+HOLD = 1.0  # seconds
 TICK = 0.01  # seconds between the monitor's looks at the loop while requests come
 # ... and while none has come for an INTERVAL: a timer every 10 ms cost an idle process 22 ms of CPU a second on
 # this 2-core machine (each wake-up of an idle loop is a system call and a scheduler round), 2.4% of a core per
@@ -66,6 +74,7 @@ class Admission:
         self._shortest = {False: math.inf, True: math.inf}  # of reads, of changes
         self.refused = {FINISHING: 0, JOURNEY: 0, NEW: 0}
         self.entered = 0  # requests counted in (the monitor's sign of activity)
+        self.held_until = 0.0  # (time.monotonic) new visitors are refused until then (HOLD)
 
     def answered(self, seconds: float, change: bool) -> None:
         """A request (a change of state, or a read) took `seconds` from admission to its answer. The shortest
@@ -95,6 +104,8 @@ class Admission:
                 # halved: one long wait is not yet a queue), where the changes of a surge pile up on SQLite.
                 self.standing = max(shortest, self.database_waits() / 2)
                 self._shortest, elapsed = {False: math.inf, True: math.inf}, 0.0
+            if self.delay > self.lag_limit * LAG_LIMIT[NEW]:
+                self.held_until = time.monotonic() + HOLD
 
     @property
     def delay(self) -> float:
@@ -113,7 +124,8 @@ class Admission:
     def enter(self, tier: str) -> bool:
         """Count the request in, or refuse it (False: not counted)."""
         if tier != NEVER and (self.in_flight >= self.bound * MULTIPLE[tier]
-                              or self.delay > self.lag_limit * LAG_LIMIT.get(tier, math.inf)):
+                              or self.delay > self.lag_limit * LAG_LIMIT.get(tier, math.inf)
+                              or (tier == NEW and self.held_until > time.monotonic())):
             self.refused[tier] += 1
             return False
         self.in_flight += 1

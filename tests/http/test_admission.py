@@ -3,11 +3,13 @@ away at once with a Chinese 503 page that retries by itself; candidates inside, 
 registration, are refused last; static files, /healthz and the gateway's notification never."""
 import asyncio
 import dataclasses
+import time
 
 import httpx
 import pytest
 
 from tests.factories import candidate, csrf_of
+from web.admission import HOLD, IDLE_TICK, NEW, TICK as ADMISSION_TICK, Admission
 
 
 @pytest.fixture
@@ -81,3 +83,33 @@ async def test_requests_at_once_beyond_the_bound_are_refused_and_the_count_comes
     assert statuses.count(200) >= 4 and 503 in statuses and set(statuses) <= {200, 503}
     assert all("系统繁忙" in r.text for r in answers if r.status_code == 503)
     assert app.state.admission.in_flight == 0
+
+
+async def test_after_the_lag_passed_its_limit_new_visitors_wait_a_moment_while_candidates_inside_go_on(app, client):
+    admission = app.state.admission
+    await candidate(client)  # logged in: a candidate inside
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as visitor:
+        admission.held_until = time.monotonic() + 60  # the lag passed the limit a moment ago, and has fallen again
+        r = await visitor.get("/register")
+        assert r.status_code == 503 and "系统繁忙" in r.text and admission.refused["new"] == 1
+        assert (await client.get("/")).status_code == 200  # the journeys inside go on
+        admission.held_until = 0.0  # the moment has passed
+        assert (await visitor.get("/register")).status_code == 200
+        admission.lag = admission.lag_limit * 5  # late, but candidates inside are refused only at 8 × the limit
+        assert (await client.get("/")).status_code == 200
+        admission.lag = admission.lag_limit * 100  # (the monitor lowers it a tenth every 10 ms)
+        assert (await client.get("/")).status_code == 503
+
+
+async def test_the_monitor_holds_the_door_once_the_lag_passes_the_limit():
+    admission = Admission(bound=48, lag_ms=25)
+    watching = asyncio.create_task(admission.watch())
+    try:
+        await asyncio.sleep(ADMISSION_TICK * 3)
+        assert admission.held_until == 0.0 and admission.enter(NEW)  # on time: nobody held
+        admission.leave()
+        admission.lag = admission.lag_limit * 3
+        await asyncio.sleep(IDLE_TICK + ADMISSION_TICK * 3)  # (with no request, it looks every IDLE_TICK)
+        assert admission.held_until > time.monotonic() + HOLD / 2 and not admission.enter(NEW)
+    finally:
+        watching.cancel()
