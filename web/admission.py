@@ -5,15 +5,16 @@ the clients give up.
 Two signals, per process. How late the event loop runs its work (`lag`, smoothed; a timer's lateness): that
 is the queue every request waits in, whatever fills it. And the requests it is handling, against a bound per
 tier: `ADMISSION_BOUND` (settings) for the lowest, multiples of it above. A new visitor is turned away when the
-lag passes `ADMISSION_LAG_MS` (and for a second after it last did: `HOLD`), a candidate inside at eight times
-that; nobody is turned away for lag while finishing a registration:
+lag passes `ADMISSION_LAG_MS` or beyond the rate of new visitors the process has learnt it can take in
+(`START_RATE`), a candidate inside at eight times that lag; nobody is turned away for lag while finishing a
+registration:
 
 | tier | requests | admitted while fewer than |
 |---|---|---|
 | never refused | static files, /healthz, /readyz, /metrics, the gateway's payment notification, the sandboxes' pages (/dev: they stand for the outside parties' own servers) | (always) |
 | finishing work | 提交, 生成订单, 支付, the payment's return page, 报名表打印, 准考证打印 | 4 × bound |
-| in a journey | a logged-in candidate (the journey starts at 注册) or reviewer | 2 × bound |
-| a new visitor | everyone else (no session) | bound |
+| in a journey | a visitor admitted before (who brings the session cookie the platform set: 注册 is under way), a logged-in candidate or reviewer | 2 × bound |
+| a new visitor | everyone else (no cookie of ours: the first request of a visit) | bound |
 
 So under a surge the new visitors wait outside as soon as the queue grows, the candidates already inside keep
 moving (a journey admitted is one the platform means to finish), and what completes a registration (the
@@ -30,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-import time
 
 NEVER, FINISHING, JOURNEY, NEW = "never", "finishing", "journey", "new"
 MULTIPLE = {FINISHING: 4, JOURNEY: 2, NEW: 1}
@@ -44,13 +44,17 @@ _FINISHING = re.compile(r"POST /apply/\d+/(?:confirm|pay/order|pay/start)$|(?:GE
 # How late the event loop may run its work (smoothed) before a tier is turned away: the lag is the queue itself,
 # whatever fills it (many requests, password hashes or PDFs in threads holding the GIL).
 LAG_LIMIT = {NEW: 1.0, JOURNEY: 8.0}  # × the lag setting (ADMISSION_LAG_MS)
-# After the delay last passed the new visitors' limit, they stay outside this long, however quickly it falls. The
-# delay is a signal of the moment, and a journey admitted is some 80 requests over the next minutes: at 3 × the
-# peak, opening the door whenever the lag dipped let in more journeys than the workers could carry (61% of the peak
-# completed, hundreds of journeys still running two minutes later, 29 s to recover), and the candidates inside,
-# refused at 4 × the lag, waited out Retry-After again and again. Held, the new visitors wait until the journeys
-# inside have thinned; the candidates inside are refused only at 8 × the lag.
-HOLD = 1.0  # seconds
+# New visitors are let in at a rate each process learns, as TCP learns its window (additive increase,
+# multiplicative decrease): a little more each INTERVAL the delay stays under half its limit, a fifth less each
+# INTERVAL it is over it. The delay is a signal of the moment, and a journey admitted is some 80 requests over the
+# next minutes: at 3 × the peak, opening the door whenever the lag dipped let in more journeys than the workers
+# could carry (61% of the peak completed, hundreds of journeys still running two minutes later, 29 s to recover);
+# holding it shut for a second after each excursion let in too few (33%). A rate follows what the journeys
+# inside leave room for.
+START_RATE = 50.0  # new visitors a second per process, until a delay teaches otherwise (no limit in practice)
+MIN_RATE = 0.5
+RATE_STEP = 0.25  # added each INTERVAL the delay is under half the limit (1.25 a second, a second)
+DECREASE = 0.8  # the rate's factor each INTERVAL the delay is over the limit
 TICK = 0.01  # seconds between the monitor's looks at the loop while requests come
 # ... and while none has come for an INTERVAL: a timer every 10 ms cost an idle process 22 ms of CPU a second on
 # this 2-core machine (each wake-up of an idle loop is a system call and a scheduler round), 2.4% of a core per
@@ -74,7 +78,8 @@ class Admission:
         self._shortest = {False: math.inf, True: math.inf}  # of reads, of changes
         self.refused = {FINISHING: 0, JOURNEY: 0, NEW: 0}
         self.entered = 0  # requests counted in (the monitor's sign of activity)
-        self.held_until = 0.0  # (time.monotonic) new visitors are refused until then (HOLD)
+        self.rate = START_RATE  # new visitors admitted a second (learnt: see START_RATE)
+        self.tokens = START_RATE * INTERVAL  # what the rate has left to admit now
 
     def answered(self, seconds: float, change: bool) -> None:
         """A request (a change of state, or a read) took `seconds` from admission to its answer. The shortest
@@ -104,20 +109,29 @@ class Admission:
                 # halved: one long wait is not yet a queue), where the changes of a surge pile up on SQLite.
                 self.standing = max(shortest, self.database_waits() / 2)
                 self._shortest, elapsed = {False: math.inf, True: math.inf}, 0.0
-            if self.delay > self.lag_limit * LAG_LIMIT[NEW]:
-                self.held_until = time.monotonic() + HOLD
+                self._learn()
+
+    def _learn(self) -> None:
+        """Each INTERVAL: the new visitors' rate, from the delay, and what it may admit in the next."""
+        limit = self.lag_limit * LAG_LIMIT[NEW]
+        if self.delay > limit:
+            self.rate = max(MIN_RATE, self.rate * DECREASE)
+        elif self.delay < limit / 2:
+            self.rate = min(START_RATE, self.rate + RATE_STEP)
+        self.tokens = min(max(1.0, self.rate * INTERVAL), self.tokens + self.rate * INTERVAL)
 
     @property
     def delay(self) -> float:
         return max(self.lag, self.standing)
 
     @staticmethod
-    def tier(method: str, path: str, session) -> str:
+    def tier(method: str, path: str, inside) -> str:
+        """`inside`: the request's session, or whether it came with the cookie of an earlier admitted request."""
         if _NEVER.match(path):
             return NEVER
         if _FINISHING.match(f"{method} {path}"):
             return FINISHING
-        if session is not None:
+        if inside:
             return JOURNEY
         return NEW
 
@@ -125,9 +139,11 @@ class Admission:
         """Count the request in, or refuse it (False: not counted)."""
         if tier != NEVER and (self.in_flight >= self.bound * MULTIPLE[tier]
                               or self.delay > self.lag_limit * LAG_LIMIT.get(tier, math.inf)
-                              or (tier == NEW and self.held_until > time.monotonic())):
+                              or (tier == NEW and self.tokens < 1)):
             self.refused[tier] += 1
             return False
+        if tier == NEW:
+            self.tokens -= 1
         self.in_flight += 1
         self.entered += 1
         return True

@@ -133,11 +133,15 @@ class PlumbingMiddleware:
                     raise
                 return await self._unavailable(scope, receive, send_with_headers, exc)
         admission = self.admission
-        tier = admission.tier(scope["method"], scope["path"], state["session"])
+        # A visitor who brings our signed cookie was admitted before (a refusal sets none): inside, like a session.
+        tier = admission.tier(scope["method"], scope["path"], state["session"] or not state["new_sid"])
         if not admission.enter(tier):
             metrics.refused(tier)
+            state["new_sid"] = None  # still outside: the next try is a new visitor's again
             response = self.busy(Request(scope, receive), self.settings.admission_retry_seconds)
             return await response(scope, receive, send_with_headers)
+        if tier == admission_tiers.NEVER and scope["path"].startswith("/static/"):
+            state["new_sid"] = None  # the busy page's own styles and script do not let its visitor in
         admitted = time.monotonic()
         started = False
 

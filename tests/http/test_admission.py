@@ -3,13 +3,12 @@ away at once with a Chinese 503 page that retries by itself; candidates inside, 
 registration, are refused last; static files, /healthz and the gateway's notification never."""
 import asyncio
 import dataclasses
-import time
 
 import httpx
 import pytest
 
 from tests.factories import candidate, csrf_of
-from web.admission import HOLD, IDLE_TICK, NEW, TICK as ADMISSION_TICK, Admission
+from web.admission import DECREASE, INTERVAL, JOURNEY, MIN_RATE, NEW, RATE_STEP, START_RATE, Admission
 
 
 @pytest.fixture
@@ -40,14 +39,22 @@ async def test_past_the_bound_a_new_visitor_gets_the_busy_page_that_says_when_to
     # No meta refresh (a reload the reader cannot stop, WCAG 2.2.1): the page's script counts down from here.
     assert "http-equiv" not in r.text and 'data-retry-after="7"' in r.text
     assert app.state.admission.in_flight == 4 and app.state.admission.refused["new"] == 1  # refused: not counted
+    assert "set-cookie" not in r.headers  # still outside: the retry is a new visitor's again
+    assert "set-cookie" not in (await client.get("/static/css/app.css")).headers  # nor do the page's styles let in
     load(app, 3)
-    assert (await client.get("/register")).status_code == 200
+    r = await client.get("/register")
+    assert r.status_code == 200 and "set-cookie" in r.headers
     assert app.state.admission.in_flight == 3  # counted while handled, then out again
+    # Admitted once (注册 under way, not logged in yet): inside, like a candidate, up to 2 × the bound.
+    load(app, 4)
+    assert (await client.get("/captcha.png")).status_code == 200
+    load(app, 8)
+    assert (await client.get("/captcha.png")).status_code == 503
 
 
 async def test_a_refused_form_is_neither_read_nor_repeated_by_a_reload(app, client):
-    token_ = await csrf_of(client, "/login")
-    load(app, 4)
+    token_ = await csrf_of(client, "/login")  # admitted once: the visitor is inside (up to 2 × the bound)
+    load(app, 8)
     r = await client.post("/login", data={"csrf_token": token_, "login": "13800138000", "password": "x"})
     assert r.status_code == 503 and "尚未处理，也未保存" in r.text and "http-equiv" not in r.text
 
@@ -85,31 +92,37 @@ async def test_requests_at_once_beyond_the_bound_are_refused_and_the_count_comes
     assert app.state.admission.in_flight == 0
 
 
-async def test_after_the_lag_passed_its_limit_new_visitors_wait_a_moment_while_candidates_inside_go_on(app, client):
+async def test_new_visitors_beyond_the_rate_learnt_wait_while_candidates_inside_go_on(app, client):
     admission = app.state.admission
     await candidate(client)  # logged in: a candidate inside
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as visitor:
-        admission.held_until = time.monotonic() + 60  # the lag passed the limit a moment ago, and has fallen again
+        admission.tokens = 0.0  # this moment's new visitors have all been let in
         r = await visitor.get("/register")
         assert r.status_code == 503 and "系统繁忙" in r.text and admission.refused["new"] == 1
         assert (await client.get("/")).status_code == 200  # the journeys inside go on
-        admission.held_until = 0.0  # the moment has passed
-        assert (await visitor.get("/register")).status_code == 200
+        admission.tokens = 1.0
+        assert (await visitor.get("/register")).status_code == 200 and admission.tokens == 0.0
         admission.lag = admission.lag_limit * 5  # late, but candidates inside are refused only at 8 × the limit
         assert (await client.get("/")).status_code == 200
         admission.lag = admission.lag_limit * 100  # (the monitor lowers it a tenth every 10 ms)
         assert (await client.get("/")).status_code == 503
 
 
-async def test_the_monitor_holds_the_door_once_the_lag_passes_the_limit():
+def test_the_rate_of_new_visitors_falls_while_the_loop_runs_late_and_climbs_back_after():
     admission = Admission(bound=48, lag_ms=25)
-    watching = asyncio.create_task(admission.watch())
-    try:
-        await asyncio.sleep(ADMISSION_TICK * 3)
-        assert admission.held_until == 0.0 and admission.enter(NEW)  # on time: nobody held
-        admission.leave()
-        admission.lag = admission.lag_limit * 3
-        await asyncio.sleep(IDLE_TICK + ADMISSION_TICK * 3)  # (with no request, it looks every IDLE_TICK)
-        assert admission.held_until > time.monotonic() + HOLD / 2 and not admission.enter(NEW)
-    finally:
-        watching.cancel()
+    assert admission.rate == START_RATE and admission.enter(NEW)  # at first, no limit in practice
+    admission.leave()
+    admission.lag = admission.lag_limit * 2
+    for _ in range(25):  # five seconds late
+        admission._learn()
+    assert admission.rate == pytest.approx(max(MIN_RATE, START_RATE * DECREASE ** 25))
+    admission.tokens = 0.0
+    admission.lag = 0.0
+    admission._learn()  # on time again: a little more each interval, and what it may admit now
+    assert admission.rate == pytest.approx(max(MIN_RATE, START_RATE * DECREASE ** 25) + RATE_STEP)
+    assert admission.tokens == pytest.approx(admission.rate * INTERVAL) and not admission.enter(NEW)  # not yet one
+    while admission.tokens < 1:
+        admission._learn()
+    assert admission.tokens < 1 + RATE_STEP  # at most one interval's worth at once
+    assert admission.enter(NEW) and not admission.enter(NEW)  # one let in, the next waits for the rate
+    assert admission.enter(JOURNEY)  # a candidate inside is not counted against the rate
