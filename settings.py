@@ -24,7 +24,7 @@
 | LOGIN_FAILURE_SECONDS | 0.5                                   | a refused password is answered no sooner (the same time for every name) |
 | ADMISSION_BOUND   | 48                                        | requests in flight per process beyond which a new visitor gets 系统繁忙 (web/admission.py) |
 | ADMISSION_RETRY_SECONDS | 5                                   | the Retry-After of 系统繁忙, after which its page tries again |
-| ADMISSION_LAG_MS  | 25                                        | how late the event loop may run before new visitors get 系统繁忙 (4× for those inside) |
+| ADMISSION_LAG_MS  | 25                                        | how late the event loop may run before new visitors get 系统繁忙 (8× for those inside) |
 | TRUSTED_PROXIES   | (none)                                    | addresses or networks (comma-separated) whose X-Forwarded-For/-Proto the app believes (web/proxies.py) |
 | NODE_NAME         | (unset)                                   | this node's name: every response says it in `X-Node`, every log line carries it |
 | FILES_ACCEL_PREFIX | (unset)                                  | behind nginx: /files/ is authorised here and sent by nginx from this internal location (X-Accel-Redirect) |

@@ -16,7 +16,9 @@ bench/journey.toml (浙江's 告知承诺, so no reviewer is needed, with one op
 
 Candidates arrive open-loop at a chosen rate (Poisson): an arrival never waits for an earlier journey. A stage
 runs arrivals for --duration seconds, then waits for the journeys in flight. It passes with 0 failed journeys
-and a p99 under 250 ms for every request but the two password steps (注册, 登录: under 1 s). With --ramp the
+and a p99 under 250 ms for every request but the two password steps (注册, 登录: under 1 s), and at most 1% of
+its answers 系统繁忙 (more is admission control keeping candidates at the door: not a rate carried). Journeys/s
+are counted over the stage's whole time, its arrivals and the last journey's end. With --ramp the
 rate rises stage by stage until a stage fails; --surge then plays 3× the highest passing rate and the recovery.
 
 Reported per stage: journeys/s completed, requests/s, p50/p99/max per step, status counts, the server's CPU per
@@ -705,8 +707,13 @@ def windows(stages: list[Stage], since: float, until: float, width: float = 1.0)
     return [(since + k * width, pct(v, 99)) for k, v in sorted(found.items())]
 
 
+# Beyond this share of 系统繁忙 answers a rate is not carried: admission control is turning candidates away at the
+# door (they wait out Retry-After and finish later), which is its job under a surge, not a rate the box serves.
+REFUSED_LIMIT = 0.01
+
+
 def passes(stage: Stage) -> bool:
-    if stage.failed or not stage.completed:
+    if stage.failed or not stage.completed or stage.refused > REFUSED_LIMIT * stage.requests:
         return False
     return all(pct(v, 99) < (PASSWORD_LIMIT_MS if step in PASSWORD_STEPS else LIMIT_MS)
                for step, v in stage.times.items() if not step.startswith("("))
@@ -718,7 +725,8 @@ def report(stage: Stage, server_cpu: float, own: float, verbose: bool) -> dict:
     journey_requests = stage.requests / max(1, stage.started)
     out = {
         "rate": stage.rate, "started": stage.started, "completed": stage.completed, "failed": stage.failed,
-        "journeys_per_s": round(stage.completed / stage.arrival_s, 2),
+        # Over the stage's whole time, arrivals and the journeys' ends: a candidate kept at the door finishes late.
+        "journeys_per_s": round(stage.completed / stage.wall_s, 2),
         "requests_per_s": round(stage.requests / stage.wall_s, 1),
         "requests_per_journey": round(journey_requests, 1),
         "p99_ms": round(pct([x for s, v in stage.times.items() if s not in PASSWORD_STEPS for x in v], 99), 1),
