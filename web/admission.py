@@ -51,7 +51,7 @@ LAG_LIMIT = {NEW: 1.0, JOURNEY: 8.0}  # × the lag setting (ADMISSION_LAG_MS)
 # could carry (61% of the peak completed, hundreds of journeys still running two minutes later, 29 s to recover);
 # holding it shut for a second after each excursion let in too few (33%). A rate follows what the journeys
 # inside leave room for.
-START_RATE = 50.0  # new visitors a second per process, until a delay teaches otherwise (no limit in practice)
+START_RATE = 50.0  # new visitors a second per process once a delay has taught a limit; at this rate, none
 MIN_RATE = 0.5
 RATE_STEP = 0.25  # added each INTERVAL the delay is under half the limit (1.25 a second, a second)
 DECREASE = 0.8  # the rate's factor each INTERVAL the delay is over the limit
@@ -139,10 +139,10 @@ class Admission:
         """Count the request in, or refuse it (False: not counted)."""
         if tier != NEVER and (self.in_flight >= self.bound * MULTIPLE[tier]
                               or self.delay > self.lag_limit * LAG_LIMIT.get(tier, math.inf)
-                              or (tier == NEW and self.tokens < 1)):
+                              or (tier == NEW and self.rate < START_RATE and self.tokens < 1)):
             self.refused[tier] += 1
             return False
-        if tier == NEW:
+        if tier == NEW and self.rate < START_RATE:
             self.tokens -= 1
         self.in_flight += 1
         self.entered += 1
