@@ -91,16 +91,21 @@ class LoopConnection:
     async def _run(self, fn, *args, thread: bool = False):
         if not self._conn.in_transaction:
             self._spent = 0.0
+        answer, done = None, False
         if not thread and self._spent < IN_LOOP_BUDGET:
             started = time.perf_counter()
             try:
-                return fn(*args)
+                answer, done = fn(*args), True
             except sqlite3.OperationalError as exc:
                 if not _busy(exc):
                     raise
             finally:
                 self._spent += time.perf_counter() - started
-        return await anyio.to_thread.run_sync(self._waiting, fn, args)
+        if not done:
+            answer = await anyio.to_thread.run_sync(self._waiting, fn, args)
+        if not self._conn.in_transaction:  # committed (or a statement on its own): the WAL may want a checkpoint
+            self._written()
+        return answer
 
     def _waiting(self, fn, args):
         """In a thread: the statement with SQLite's busy timeout (the loop's own statements never wait)."""
@@ -111,7 +116,7 @@ class LoopConnection:
             self._conn.execute("PRAGMA busy_timeout=0")
 
     def _written(self) -> None:
-        """After a change committed: a WAL checkpoint in a thread, if none ran this last second."""
+        """Outside a transaction (after a commit): a WAL checkpoint in a thread, if none ran this last second."""
         now = time.monotonic()
         if self.database == ":memory:" or now - self._checkpointed < CHECKPOINT_EVERY or self._checkpointing:
             return
@@ -125,22 +130,13 @@ class LoopConnection:
             log.warning("WAL checkpoint failed: %s", future.exception())
 
     async def execute(self, sql: str, parameters=None) -> _Cursor:
-        cursor = await self._run(self._conn.execute, sql, parameters or ())
-        if not self._conn.in_transaction:
-            self._written()
-        return _Cursor(cursor)
+        return _Cursor(await self._run(self._conn.execute, sql, parameters or ()))
 
     async def execute_insert(self, sql: str, parameters=None):
-        row = await self._run(_insert, self._conn, sql, parameters or ())
-        if not self._conn.in_transaction:
-            self._written()
-        return row
+        return await self._run(_insert, self._conn, sql, parameters or ())
 
     async def execute_fetchall(self, sql: str, parameters=None) -> list:
-        rows = await self._run(_fetchall, self._conn, sql, parameters or ())
-        if not self._conn.in_transaction:
-            self._written()
-        return rows
+        return await self._run(_fetchall, self._conn, sql, parameters or ())
 
     async def executemany(self, sql: str, parameters) -> None:
         await self._run(self._conn.executemany, sql, parameters, thread=True)
@@ -150,7 +146,6 @@ class LoopConnection:
 
     async def commit(self) -> None:
         await self._run(self._conn.commit)
-        self._written()
 
     async def rollback(self) -> None:
         await self._run(self._conn.rollback)

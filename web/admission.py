@@ -121,6 +121,11 @@ class Admission:
         self.tokens = min(max(1.0, self.rate * INTERVAL), self.tokens + self.rate * INTERVAL)
 
     @property
+    def rate_limited(self) -> bool:
+        """Whether a delay has taught this process a rate of new visitors (below START_RATE)."""
+        return self.rate < START_RATE
+
+    @property
     def delay(self) -> float:
         return max(self.lag, self.standing)
 
@@ -139,10 +144,10 @@ class Admission:
         """Count the request in, or refuse it (False: not counted)."""
         if tier != NEVER and (self.in_flight >= self.bound * MULTIPLE[tier]
                               or self.delay > self.lag_limit * LAG_LIMIT.get(tier, math.inf)
-                              or (tier == NEW and self.rate < START_RATE and self.tokens < 1)):
+                              or (tier == NEW and self.rate_limited and self.tokens < 1)):
             self.refused[tier] += 1
             return False
-        if tier == NEW and self.rate < START_RATE:
+        if tier == NEW and self.rate_limited:
             self.tokens -= 1
         self.in_flight += 1
         self.entered += 1
