@@ -393,14 +393,22 @@ class Candidate:
         for src in FILES.findall(text):
             await self.request("GET /files/…", "GET", src, binary=True)
 
-    async def navigate(self, status, headers, step_hint="") -> str:
-        """Follow what a boosted form or htmx answered: a 303 Location or an HX-Redirect is a page load."""
+    async def navigate(self, answer, step_hint="") -> str:
+        """Follow what a boosted form or htmx answered (status, headers, body): the page itself with HX-Push-Url
+        (htmx swaps it in and shows its address), or a 303 Location or an HX-Redirect, a page load."""
+        status, headers, text = answer
+        if status == 200 and headers.get("HX-Push-Url"):
+            self.url = headers["HX-Push-Url"].partition("#")[0]
+            if m := CSRF.search(text):
+                self.csrf = m.group(1)
+            await self.images(text)
+            return text
         target = headers.get("HX-Redirect") or headers.get("Location")
         if not target:
             raise JourneyFailed(f"{step_hint}: no redirect")
         return await self.page(urlsplit(target).path + (("?" + urlsplit(target).query) if urlsplit(target).query else ""))
 
-    async def post(self, path: str, fields, *, htmx="boosted", target=None, expect=(204, 303), step=None):
+    async def post(self, path: str, fields, *, htmx="boosted", target=None, expect=(200, 204, 303), step=None):
         status, headers, text = await self.request(step or f"POST {_route(path)}", "POST", path, data=fields,
                                                    htmx=htmx, target=target, expect=expect)
         return status, headers, text
@@ -434,8 +442,8 @@ class Candidate:
                                     target="sms-box", expect=(200,))
         await self.images(box)  # the new 图形验证码 of the answer
         code = await self.sms_code()
-        _, h, _ = await self.post("/register", with_values(typed, captcha="", sms_code=code))
-        await self.navigate(204, h, "register")
+        answer = await self.post("/register", with_values(typed, captcha="", sms_code=code))
+        await self.navigate(answer, "register")
         self.id_number = id_number
 
     async def sms_code(self) -> str:
@@ -448,20 +456,20 @@ class Candidate:
         raise JourneyFailed("no SMS code")
 
     async def log_out_and_in(self):
-        _, h, _ = await self.post("/logout", [("csrf_token", self.csrf)])
-        await self.navigate(204, h)
+        answer = await self.post("/logout", [("csrf_token", self.csrf)])
+        await self.navigate(answer)
         page = await self.page("/login")
         await self.pause()
         fields = with_values(form_fields(page, "/login"), login=self.phone, password=PASSWORD, captcha=CAPTCHA)
-        _, h, _ = await self.post("/login", fields)
-        await self.navigate(204, h)
+        answer = await self.post("/login", fields)
+        await self.navigate(answer)
 
     async def verify(self):
         # 信息采集 without verification: the 实名认证 window comes up (htmx), then 支付宝实名认证.
         _, _, modal = await self.request("GET /realname (modal)", "GET", "/realname?next=/profile", htmx="boosted")
         await self.pause()
-        _, h, _ = await self.post("/realname/alipay", [("csrf_token", self.csrf)])
-        status_page = await self.navigate(204, h)
+        answer = await self.post("/realname/alipay", [("csrf_token", self.csrf)])
+        status_page = await self.navigate(answer)
         status_path = self.url
         scan = re.search(r'href="https?://[^/]+(/dev/alipay/certify\?certify_id=[^"]+)"', status_page)
         if not scan:
@@ -474,10 +482,10 @@ class Candidate:
         # The page's poll (every 2 s) sees it and moves on.
         for _ in range(10):
             await asyncio.sleep(random.uniform(0.2, 1.0) if self.think else 0)
-            status, h, _ = await self.request("GET /realname/alipay/… (poll)", "GET", status_path,
-                                              htmx="fragment", target="alipay-status", expect=(200, 204))
-            if status == 204:
-                await self.navigate(status, h)
+            answer = await self.request("GET /realname/alipay/… (poll)", "GET", status_path,
+                                        htmx="fragment", target="alipay-status", expect=(200, 204))
+            if answer[0] == 204:
+                await self.navigate(answer)
                 return
         raise JourneyFailed("alipay poll never moved on")
 
@@ -488,8 +496,8 @@ class Candidate:
                              address="浙江省杭州市西湖区文三路1号", postcode="310000",
                              email=f"c{self.n}@example.com")
         form = Multipart(fields, [("photo", "me.jpg", self.media["photo"], "image/jpeg")])
-        status, h, _ = await self.request("POST /profile/basic", "POST", "/profile/basic", data=form, expect=(303,))
-        await self.navigate(status, h)
+        answer = await self.request("POST /profile/basic", "POST", "/profile/basic", data=form, expect=(303,))
+        await self.navigate(answer)
 
         # 学历信息: a boosted link, the form, 添加 (the page again), 返回信息采集.
         _, _, page = await self.request("GET /profile/education", "GET", "/profile/education", htmx="boosted")
@@ -497,8 +505,8 @@ class Candidate:
         await self.pause()
         fields = with_values(form_fields(page, "/profile/education"), level="大学本科", school="浙江财经大学",
                              major="会计学", graduated_on="2010-07-01", certificate_no="103531201005001234")
-        _, h, _ = await self.post("/profile/education", fields)
-        await self.navigate(204, h)
+        answer = await self.post("/profile/education", fields)
+        await self.navigate(answer)
         _, _, _ = await self.request("GET /profile", "GET", "/profile", htmx="boosted")
 
         _, _, page = await self.request("GET /profile/degree", "GET", "/profile/degree", htmx="boosted")
@@ -506,8 +514,8 @@ class Candidate:
         await self.pause()
         fields = with_values(form_fields(page, "/profile/degree"), degree="学士", degree_org="浙江财经大学",
                              degree_date="2010-07-01")
-        _, h, _ = await self.post("/profile/degree", fields)
-        await self.navigate(204, h)
+        answer = await self.post("/profile/degree", fields)
+        await self.navigate(answer)
 
         _, _, page = await self.request("GET /profile/work", "GET", "/profile/work", htmx="boosted")
         self.url = "/profile/work"
@@ -517,27 +525,27 @@ class Candidate:
         fields = with_values(form_fields(page, "/profile/work"), employer="杭州某会计师事务所",
                              employer_province="33", employer_city="330100", accounting_start="2011-03-01",
                              position="会计")
-        _, h, _ = await self.post("/profile/work", fields)
-        await self.navigate(204, h)
-        _, h, _ = await self.post("/profile/confirm", [("csrf_token", self.csrf)])
-        await self.navigate(204, h)
+        answer = await self.post("/profile/work", fields)
+        await self.navigate(answer)
+        answer = await self.post("/profile/confirm", [("csrf_token", self.csrf)])
+        await self.navigate(answer)
 
     async def wizard(self) -> int:
         page = await self.page("/exams")
         enter = re.search(r'action="(/exams/\d+/enter)"', page).group(1)
-        _, h, _ = await self.post(enter, [("csrf_token", self.csrf)])
-        page = await self.navigate(204, h)
+        answer = await self.post(enter, [("csrf_token", self.csrf)])
+        page = await self.navigate(answer)
         app_id = int(re.search(r"/apply/(\d+)/", self.url).group(1))
         base = f"/apply/{app_id}"
-        _, h, _ = await self.post(f"{base}/province", [("csrf_token", self.csrf), ("province", "33")])
-        await self.navigate(204, h)
+        answer = await self.post(f"{base}/province", [("csrf_token", self.csrf), ("province", "33")])
+        await self.navigate(answer)
         await self.pause()
-        _, h, _ = await self.post(f"{base}/notice", [("csrf_token", self.csrf), ("agree", "1")])
-        await self.navigate(204, h)
-        _, h, _ = await self.post(f"{base}/announcements", [("csrf_token", self.csrf)])
-        await self.navigate(204, h)
-        _, h, _ = await self.post(f"{base}/condition", [("csrf_token", self.csrf), ("condition", "chuji_high_school")])
-        page = await self.navigate(204, h)
+        answer = await self.post(f"{base}/notice", [("csrf_token", self.csrf), ("agree", "1")])
+        await self.navigate(answer)
+        answer = await self.post(f"{base}/announcements", [("csrf_token", self.csrf)])
+        await self.navigate(answer)
+        answer = await self.post(f"{base}/condition", [("csrf_token", self.csrf), ("condition", "chuji_high_school")])
+        page = await self.navigate(answer)
         await self.pause()
 
         # 报名信息填写: the city (htmx site list), the site, the subjects (the fee follows), the photo.
@@ -555,35 +563,35 @@ class Candidate:
         form = Multipart(fields, [("photo", "me.jpg", self.media["photo"], "image/jpeg")])
         # Stored: the page again by a redirect (PRG, what was typed kept in the draft), with the preview of an
         # adjusted photo and its 使用此照片, which answers the same way.
-        _, h, _ = await self.post(f"{base}/photo", form, step="POST /apply/…/photo")
-        fragment = await self.navigate(204, h)
+        answer = await self.post(f"{base}/photo", form, step="POST /apply/…/photo")
+        fragment = await self.navigate(answer)
         if f'formaction="{base}/photo/accept"' in fragment:
-            _, h, _ = await self.post(f"{base}/photo/accept", Multipart(fields), step="POST /apply/…/photo/accept")
-            fragment = await self.navigate(204, h)
+            answer = await self.post(f"{base}/photo/accept", Multipart(fields), step="POST /apply/…/photo/accept")
+            fragment = await self.navigate(answer)
         await self.pause()
         form = Multipart(with_values(form_fields(fragment, f"{base}/info"), city=city_id, site=site_id,
                                      subjects=subjects))
-        _, h, _ = await self.post(f"{base}/info", form)
-        page = await self.navigate(204, h)
+        answer = await self.post(f"{base}/info", form)
+        page = await self.navigate(answer)
 
         # 证明材料上传: the optional 学历证书, then 下一步.
         if self.url.endswith("/materials"):
             item = re.search(r'name="item" value="([^"]+)"', page).group(1)
             form = Multipart([("csrf_token", self.csrf), ("item", html.unescape(item))],
                              [("file", "diploma.jpg", self.media["material"], "image/jpeg")])
-            _, h, _ = await self.post(f"{base}/materials/upload", form)
-            await self.navigate(204, h)
+            answer = await self.post(f"{base}/materials/upload", form)
+            await self.navigate(answer)
             await self.pause()
-            _, h, _ = await self.post(f"{base}/materials", [("csrf_token", self.csrf)])
-            await self.navigate(204, h)
+            answer = await self.post(f"{base}/materials", [("csrf_token", self.csrf)])
+            await self.navigate(answer)
         if not self.url.endswith("/confirm"):
             raise JourneyFailed(f"expected 信息确认, at {self.url}")
         await self.pause()
         self.stage.submitting += 1
-        _, h, _ = await self.post(f"{base}/confirm", [("csrf_token", self.csrf), ("commitment", "1")])
+        answer = await self.post(f"{base}/confirm", [("csrf_token", self.csrf), ("commitment", "1")])
         self.stage.submitting -= 1
         self.stage.submitted += 1  # accepted: the database must hold it, paid or not
-        page = await self.navigate(204, h)
+        page = await self.navigate(answer)
         if "审核通过" not in page:
             raise JourneyFailed("not approved at submission")
         return app_id
@@ -592,20 +600,20 @@ class Candidate:
         base = f"/apply/{app_id}"
         page = await self.page("/exams")
         enter = re.search(r'action="(/exams/\d+/enter)"', page).group(1)
-        _, h, _ = await self.post(enter, [("csrf_token", self.csrf)])
-        await self.navigate(204, h)
+        answer = await self.post(enter, [("csrf_token", self.csrf)])
+        await self.navigate(answer)
         await self.pause()
         _, _, box = await self.post(f"{base}/pay/order", [("csrf_token", self.csrf)], htmx="fragment",
                                     target="pay-order", expect=(200,))
         number = re.search(r'id="order-number">([^<]+)<', box).group(1)
-        _, h, _ = await self.post(f"{base}/pay/start", [("csrf_token", self.csrf), ("platform", "支付宝")])
-        gateway = await self.navigate(204, h)
+        answer = await self.post(f"{base}/pay/start", [("csrf_token", self.csrf), ("platform", "支付宝")])
+        gateway = await self.navigate(answer)
         # The gateway's page (the sandbox): 确认支付 sends the signed notification to /pay/notify, then returns.
         trade = self.url
         token = CSRF.search(gateway).group(1)
         self.stage.paying += 1  # cancelled from here on (at a grace period's end), it may be paid or not
-        _, h, _ = await self.post(f"{trade}/confirm", [("csrf_token", token)], step="(gateway) POST /dev/pay/…/confirm")
-        page = await self.navigate(204, h)
+        answer = await self.post(f"{trade}/confirm", [("csrf_token", token)], step="(gateway) POST /dev/pay/…/confirm")
+        page = await self.navigate(answer)
         if "报名成功" not in page or number not in page:
             raise JourneyFailed("payment not confirmed")
         self.stage.paying -= 1
@@ -614,8 +622,8 @@ class Candidate:
     async def print_form(self, app_id: int):
         page = await self.page("/exams")
         enter = re.search(r'action="(/exams/\d+/enter)"', page).group(1)
-        _, h, _ = await self.post(enter, [("csrf_token", self.csrf)])
-        await self.navigate(204, h)
+        answer = await self.post(enter, [("csrf_token", self.csrf)])
+        await self.navigate(answer)
         _, headers, pdf = await self.request("GET /apply/…/form.pdf", "GET", f"/apply/{app_id}/form.pdf",
                                              binary=True)
         if not pdf.startswith(b"%PDF"):

@@ -8,6 +8,7 @@ arguments for the few that a page repeats many times (option lists, 生僻字 bu
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 from typing import Callable
 
@@ -19,7 +20,10 @@ from starlette.templating import Jinja2Templates
 from services import clock
 from services.accounts.names import mask_name
 from settings import ROOT
+from web import sessions
 from web.middleware import csrf_token_for
+
+log = logging.getLogger("kjks")
 
 
 def is_fragment_request(request: Request) -> bool:
@@ -96,8 +100,67 @@ def render(request: Request, page: str, context: dict | None = None, **kwargs) -
     return request.app.state.render(request, page, context, **kwargs)
 
 
+class FollowedPage(Response):
+    """A boosted form's success (hx-boost: htmx swaps <body> with the answer), answered with the page it leads to
+    and `HX-Push-Url`, instead of 204 with HX-Redirect and the browser loading that page in a second request.
+
+    The page is the same GET the browser would have made (the app's router, the request's cookie and headers, the
+    session read again after the change), so it is never staler than a new request. Whatever that GET would not
+    answer 200 (a guard's redirect, a refusal), a failure, a session that changed under the request (log in, log
+    out) or a page already followed once: the 204 with HX-Redirect as before, and the browser asks itself."""
+
+    def __init__(self, url: str):
+        super().__init__(status_code=204, headers={"HX-Redirect": url})
+        self.url = url
+
+    async def __call__(self, scope, receive, send) -> None:
+        page = await self._page(scope)
+        if page is None:
+            return await super().__call__(scope, receive, send)
+        start, body = page
+        start["headers"] = [*start.get("headers", []), (b"hx-push-url", self.url.encode("latin-1"))]
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    async def _page(self, scope) -> tuple[dict, bytes] | None:
+        state = scope["state"]
+        if state.get("followed") or state.get("set_sid") or not self.url.startswith("/") or self.url.startswith("//"):
+            return None
+        app = scope["app"]
+        path, _, query = self.url.partition("#")[0].partition("?")
+        try:
+            session = (await sessions.load(app.state, state["sid_hash"])) if state.get("session") is not None else None
+            if state.get("session") is not None and session is None:
+                return None
+            sub = {**scope, "method": "GET", "path": path, "raw_path": path.encode("latin-1"),
+                   "query_string": query.encode("latin-1"),
+                   "headers": [(k, v) for k, v in scope["headers"] if k not in _BODY_HEADERS],
+                   "state": {**state, "session": session, "followed": True}}
+            messages: list[dict] = []
+
+            async def nothing_more():
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def keep(message):
+                messages.append(message)
+
+            await app.router(sub, nothing_more, keep)
+        except Exception:  # the change is done: the browser loads the page itself
+            log.exception("following %s failed rid=%s", self.url, state.get("request_id"))
+            return None
+        if not messages or messages[0]["type"] != "http.response.start" or messages[0]["status"] != 200:
+            return None
+        return messages[0], b"".join(m.get("body", b"") for m in messages[1:] if m["type"] == "http.response.body")
+
+
+_BODY_HEADERS = {b"content-type", b"content-length", b"transfer-encoding", b"x-csrf-token"}
+
+
 def redirect(request: Request, url: str) -> Response:
-    """After a successful POST: 303 for a plain form, HX-Redirect for htmx (a full navigation)."""
+    """After a successful POST: 303 for a plain form; for htmx, the page itself if a boosted form asked
+    (FollowedPage), else HX-Redirect (a full navigation)."""
     if request.headers.get("hx-request") == "true":
+        if request.headers.get("hx-boosted") == "true":
+            return FollowedPage(url)
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)

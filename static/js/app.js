@@ -220,9 +220,11 @@
       }
       if (focusOn(named(document))) return;
       if (focusOn(fresh.querySelector(".error-summary") || (fresh.matches(".error-summary") && fresh))) return;
+      if (page && location.hash) {  // a link to a place in the new page (/help#...), or back to this one's
+        var anchor = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+        if (anchor && focusOn(anchor)) return;
+      }
       if (page && location.pathname !== plan.path) {
-        var anchor = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-        if (anchor && focusOn(anchor)) return;  // a link to a place in the new page (/help#...)
         window.scrollTo(0, 0);
         if (focusOn(document.querySelector("main h1") || document.getElementById("main"), true)) return;
       }
@@ -231,8 +233,9 @@
       else if (plan.inside && lost) focusOn(document.querySelector("main h1") || document.getElementById("main"), true);
     }, 0);
   });
-  // A POST that succeeded answers HX-Redirect (web/render.py), a full page load: an action in the middle of a
-  // page (1. above) carries its plan across it in sessionStorage, for the page it comes back to, at once.
+  // A boosted form that succeeded is answered with the page it leads to (web/render.FollowedPage: swapped as any
+  // boosted page, above); where the server could not, and for htmx's other requests, with HX-Redirect, a full
+  // page load: an action in the middle of a page (1. above) carries its plan across it in sessionStorage.
   document.addEventListener("htmx:beforeOnLoad", function (e) {
     var plan = e.detail.xhr && e.detail.xhr.focusPlan, to = e.detail.xhr && e.detail.xhr.getResponseHeader("HX-Redirect");
     if (!to) return;

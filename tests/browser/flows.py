@@ -3,8 +3,31 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import Page
+
 from services.accounts.idnumbers import check_digit
 from tests.factories import images
+
+# A boosted form's success is answered with the next page, swapped in (web/render.FollowedPage): htmx shows its
+# address before the swap and gives the new content its behaviour once it settles (some 20 ms later). A person
+# never acts in between; a test would (a city chosen before its site list is wired). So a test that waits for an
+# address waits for the page to have settled too, as it waited for a page load before.
+SETTLED = "() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping')"
+
+
+def settle(page: Page) -> None:
+    page.wait_for_function(SETTLED)
+
+
+_wait_for_url = Page.wait_for_url
+
+
+def _wait_for_url_and_settle(self: Page, url, **kwargs) -> None:
+    _wait_for_url(self, url, **kwargs)
+    settle(self)
+
+
+Page.wait_for_url = _wait_for_url_and_settle
 
 
 def new_id(seed: int) -> str:
@@ -66,11 +89,12 @@ def site_subjects_and_photo(page) -> None:
     page.check("input[value='初级会计实务']")
     page.check("input[value='经济法基础']")
     page.set_input_files("#photo", image("me.jpg", images.photo()))
-    # A stored photo answers HX-Redirect, a new page: wait for it, not for the photo of the page before (an
+    # A stored photo answers the page again (a new address, #photo-box): wait for it, not for the photo of the page before (an
     # earlier photo's img.id-photo matched at once, and 确认无误 then went with the file still chosen).
     with page.expect_navigation():
         page.click("button:has-text('上传照片')")
     page.wait_for_selector("figure.preview, img.id-photo")
+    settle(page)
     if page.locator("figure.preview").count():
         page.click("button:has-text('使用此照片')")
         page.wait_for_selector("img.id-photo")

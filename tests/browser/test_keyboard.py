@@ -33,10 +33,17 @@ def expect_focus(page, selector: str, timeout: int = 5000) -> None:
 
 
 def expect_page_start(page) -> None:
-    """A step that succeeded answers HX-Redirect, a full page load: focus at the start of the new page, as for
-    any page (the next Tab is its first link), the page at its top."""
+    """A full page load (注册, which logs in, answers HX-Redirect): focus at the start of the new page, as for any
+    page (the next Tab is its first link), the page at its top."""
     page.wait_for_load_state()
     assert focused(page) == "body" and page.evaluate("() => window.scrollY") == 0, focused(page)
+
+
+def expect_next_step(page) -> None:
+    """A step that succeeded is answered with the next step's page, swapped in as a boosted link's page is
+    (web/render.FollowedPage): focus on its heading, the page at its top."""
+    expect_focus(page, "main h1")
+    assert page.evaluate("() => window.scrollY") == 0
 
 
 def tab_to(page, selector: str, text: str | None = None, key: str = "Tab", limit: int = 80) -> None:
@@ -260,11 +267,11 @@ def test_wizard_by_keyboard_with_focus_after_every_swap(page):
     tab_to(page, "#exams button", text="初级")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/province$"))
-    expect_page_start(page)
+    expect_next_step(page)
     tab_to(page, "#provinces button", text="北京")
     page.keyboard.press("Space")
     page.wait_for_url(re.compile(r"/notice$"))
-    expect_page_start(page)
+    expect_next_step(page)
 
     tab_to(page, "#agree")
     page.keyboard.press("Space")  # 完全同意 turns 已阅读并知晓 on
@@ -272,11 +279,11 @@ def test_wizard_by_keyboard_with_focus_after_every_swap(page):
     expect_focus(page, "#agree-next")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/announcements$"))
-    expect_page_start(page)
+    expect_next_step(page)
     tab_to(page, "main form button", text=None)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/condition$"))
-    expect_page_start(page)
+    expect_next_step(page)
 
     tab_to(page, "input[name=condition]")
     page.keyboard.press("Space")
@@ -284,7 +291,7 @@ def test_wizard_by_keyboard_with_focus_after_every_swap(page):
     tab_to(page, "main form button.primary")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/info$"))
-    expect_page_start(page)
+    expect_next_step(page)
 
     # 报名信息填写: the city's sites and the fee are swapped in; focus stays on what was used.
     tab_to(page, "#city")
@@ -328,7 +335,7 @@ def test_wizard_by_keyboard_with_focus_after_every_swap(page):
     tab_to(page, "#email", key="Shift+Tab")
     page.keyboard.press("Enter")  # Enter in a field: 确认无误，下一步
     page.wait_for_url(re.compile(r"/materials$"))
-    expect_page_start(page)
+    expect_next_step(page)
 
     # 证明材料上传: a refused file keeps focus on its row's file input; an upload puts it on the file.
     page.set_input_files("#material-1 input[type=file]", image("note.txt", b"not an image", "text/plain"))
@@ -345,7 +352,7 @@ def test_wizard_by_keyboard_with_focus_after_every_swap(page):
     tab_to(page, "main button.primary", text=None)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/confirm$"))
-    expect_page_start(page)
+    expect_next_step(page)
     assert "周芷若" in page.inner_text("main")
 
 

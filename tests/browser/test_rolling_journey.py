@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.browser.flows import image, log_in
+from tests.browser.flows import image, log_in, settle
 from tests.browser.pagecheck import check_page as _check
 from tests.factories import images, pdf
 
@@ -101,6 +101,7 @@ def test_a_zhongji_candidate_with_two_subjects_passed_registers_for_the_third_on
     with page.expect_navigation():
         page.click("button:has-text('上传照片')")
     page.wait_for_selector("figure.preview, img.id-photo")
+    settle(page)
     if page.locator("figure.preview").count():
         page.click("button:has-text('使用此照片')")
         page.wait_for_selector("img.id-photo")
