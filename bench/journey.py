@@ -209,6 +209,17 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
+async def password_cpu(base: str) -> float | None:
+    """The server's CPU seconds in password hashing so far (its /metrics, all workers), or None if it has none."""
+    try:
+        async with aiohttp.ClientSession() as http, http.get(base + "/metrics") as r:
+            text = await r.text()
+    except aiohttp.ClientError:
+        return None
+    found = re.search(r"^kjks_password_hash_cpu_seconds_total (\S+)$", text, re.M)
+    return float(found.group(1)) if found and r.status == 200 else None
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """utime + stime of the processes (and their threads), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -727,7 +738,7 @@ def passes(stage: Stage) -> bool:
                for step, v in stage.times.items() if not step.startswith("("))
 
 
-def report(stage: Stage, server_cpu: float, own: float, verbose: bool) -> dict:
+def report(stage: Stage, server_cpu: float, own: float, verbose: bool, hashing: float | None = None) -> dict:
     steps = {step: {"n": len(v), "p50": round(pct(v, 50), 1), "p99": round(pct(v, 99), 1),
                     "max": round(max(v), 1)} for step, v in sorted(stage.times.items())}
     journey_requests = stage.requests / max(1, stage.started)
@@ -739,6 +750,9 @@ def report(stage: Stage, server_cpu: float, own: float, verbose: bool) -> dict:
         "requests_per_journey": round(journey_requests, 1),
         "p99_ms": round(pct([x for s, v in stage.times.items() if s not in PASSWORD_STEPS for x in v], 99), 1),
         "server_cpu_per_journey_ms": round(1000 * server_cpu / max(1, stage.completed), 1),
+        "password_cpu_per_journey_ms": None if hashing is None else round(1000 * hashing / max(1, stage.completed), 1),
+        "server_cpu_excl_passwords_ms": None if hashing is None else
+        round(1000 * (server_cpu - hashing) / max(1, stage.completed), 1),
         "loadgen_cpu_per_journey_ms": round(1000 * own / max(1, stage.completed), 1),
         "loadgen_cpu_share": round(own / stage.wall_s, 2),
         "statuses": dict(sorted(stage.statuses.items())), "refused_503": stage.refused,
@@ -748,7 +762,9 @@ def report(stage: Stage, server_cpu: float, own: float, verbose: bool) -> dict:
           f"{out['journeys_per_s']} journeys/s, {out['requests_per_s']} requests/s "
           f"({out['requests_per_journey']} per journey), p99 {out['p99_ms']} ms "
           f"-> {'PASS' if out['passed'] else 'FAIL'}")
-    print(f"   server CPU {out['server_cpu_per_journey_ms']} ms per journey; load generator "
+    hashed = "" if hashing is None else (f" ({out['password_cpu_per_journey_ms']} ms of it password hashing, "
+                                         f"{out['server_cpu_excl_passwords_ms']} ms without)")
+    print(f"   server CPU {out['server_cpu_per_journey_ms']} ms per journey{hashed}; load generator "
           f"{out['loadgen_cpu_per_journey_ms']} ms per journey ({out['loadgen_cpu_share']:.0%} of a core); "
           f"statuses {out['statuses']}")
     if stage.errors:
@@ -930,9 +946,11 @@ async def main_async(args) -> int:
         costs = DatabaseCost(server.database_url, server.tmp / "uploads") if server else None
         for rate in rates:
             db0 = costs.snapshot() if costs else None
-            cpu0, own0 = cpu_seconds(get_pids()), own_cpu()
+            cpu0, own0, hash0 = cpu_seconds(get_pids()), own_cpu(), await password_cpu(base)
             stage = await run_stage(base, rate, args.duration, media, args.think, counter, args.grace)
-            out = report(stage, cpu_seconds(get_pids()) - cpu0, own_cpu() - own0, args.verbose)
+            hash1 = await password_cpu(base)
+            out = report(stage, cpu_seconds(get_pids()) - cpu0, own_cpu() - own0, args.verbose,
+                         None if hash0 is None or hash1 is None else hash1 - hash0)
             if costs:
                 out["database_per_journey"] = costs.per_journey(db0, costs.snapshot(), stage.completed)
                 print(f"   per completed journey: {out['database_per_journey']}")
@@ -950,14 +968,16 @@ async def main_async(args) -> int:
             surge_rate = 3 * best["rate"]
             print(f"\n== surge: {surge_rate:g} journeys/s (3 × {best['rate']:g}) for {args.surge_duration:g} s, "
                   f"then {best['rate']:g} journeys/s again at once")
-            cpu0, own0, started = cpu_seconds(get_pids()), own_cpu(), time.perf_counter()
+            cpu0, own0, started, hash0 = cpu_seconds(get_pids()), own_cpu(), time.perf_counter(), await password_cpu(base)
             surge = Stage(surge_rate)
             surge_tasks = await arrivals(surge, base, args.surge_duration, media, args.think, counter)
             after = Stage(best["rate"])
             after_tasks = await arrivals(after, base, args.recovery, media, args.think, counter)
             await drain(surge, surge_tasks, args.grace, started)
             await drain(after, after_tasks, args.grace, started)
-            out = report(surge, cpu_seconds(get_pids()) - cpu0, own_cpu() - own0, args.verbose)
+            hash1 = await password_cpu(base)
+            out = report(surge, cpu_seconds(get_pids()) - cpu0, own_cpu() - own0, args.verbose,
+                         None if hash0 is None or hash1 is None else hash1 - hash0)
             finished = [t for st in (surge, after) for t in st.finished]
             goodput = sum(surge.begin <= t < surge.end for t in finished) / (surge.end - surge.begin)
             busy = [ms for t, step, ms, status in surge.timeline + after.timeline if status == 503]

@@ -12,6 +12,8 @@ from prometheus_client import Counter
 SUBMISSIONS = Counter("kjks_submissions_total", "提交 accepted: applications that left their draft")
 PAYMENTS = Counter("kjks_payments_total", "Payments applied: applications that became paid")
 JOB_RUNS = Counter("kjks_job_runs_total", "Runs of the periodic jobs, by outcome (ok, failed)", ["job", "outcome"])
+PASSWORD_CPU = Counter("kjks_password_hash_cpu_seconds_total",
+                       "CPU seconds spent hashing and verifying passwords (argon2id, in threads)")
 
 
 def submission() -> None:
@@ -20,6 +22,10 @@ def submission() -> None:
 
 def payment() -> None:
     PAYMENTS.inc()
+
+
+def password_hashing(cpu_seconds: float) -> None:
+    PASSWORD_CPU.inc(cpu_seconds)
 
 
 def job(name: str, ok: bool) -> None:

@@ -63,3 +63,19 @@ async def test_no_more_hashes_run_at_once_than_the_setting_allows(restore):
     passwords._hasher = Counting()
     results = await asyncio.gather(*(passwords.verify_password(stored, "Passw0rd2027") for _ in range(8)))
     assert all(results) and most == 2
+
+
+async def test_the_cpu_of_every_hash_and_verification_is_counted(restore):
+    """kjks_password_hash_cpu_seconds_total: what the operators (and bench/journey.py) subtract from a node's CPU."""
+    from prometheus_client import REGISTRY
+
+    def counted() -> float:
+        return REGISTRY.get_sample_value("kjks_password_hash_cpu_seconds_total") or 0.0
+
+    passwords.configure(time_cost=2, memory_kib=19456, parallelism=1, at_once=1)
+    before = counted()
+    stored = await passwords.hash_password("Passw0rd2027")
+    after_hash = counted()
+    assert after_hash - before > 0.002  # an argon2id hash at 19 MiB takes milliseconds of CPU, in its thread
+    assert not await passwords.verify_password(stored, "wrong-password1")  # a wrong password costs as much
+    assert counted() - after_hash > 0.002
