@@ -28,7 +28,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
 # Whole candidate journeys as open-loop load (bench/journey.py): the ramp to the highest passing rate, then 3x it.
 # JOURNEY_ARGS="--db postgres" for PostgreSQL; see the script's --help.
 bench-journey: $(VENV)/.bench-installed
-	$(VENV)/bin/python bench/journey.py --ramp $(or $(RAMP),3:1:12) --duration $(or $(DURATION),40) --surge $(JOURNEY_ARGS)
+	$(VENV)/bin/python bench/journey.py --ramp $(or $(RAMP),3:1:12) --duration $(or $(DURATION),60) --surge $(JOURNEY_ARGS)
 
 bench-keepalive: $(VENV)/.installed
 	$(VENV)/bin/python bench/keepalive.py

@@ -1036,7 +1036,7 @@ def main():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--rate", type=float, default=2.0, help="journeys per second (one stage)")
     p.add_argument("--ramp", help="START:STEP:STOP rates, stage by stage until one fails")
-    p.add_argument("--duration", type=float, default=40.0, help="seconds of arrivals per stage")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds of arrivals per stage")
     p.add_argument("--grace", type=float, default=120.0, help="seconds a stage waits for journeys in flight")
     p.add_argument("--rest", type=float, default=3.0, help="seconds between stages")
     p.add_argument("--think", type=float, default=0.0, help="mean seconds a candidate pauses between pages")
