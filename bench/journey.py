@@ -392,6 +392,10 @@ class Candidate:
     async def page(self, path: str, step: str | None = None, expect=(200,)) -> str:
         """A full page load (typed, followed link or redirect target), with the images it shows."""
         _, _, text = await self.request(step or f"GET {_route(path)}", "GET", path, expect=expect)
+        return await self.shown(path, text)
+
+    async def shown(self, path: str, text: str) -> str:
+        """A page the browser now shows at `path`: its CSRF token kept, its images loaded."""
         self.url = path
         if m := CSRF.search(text):
             self.csrf = m.group(1)
@@ -409,11 +413,7 @@ class Candidate:
         (htmx swaps it in and shows its address), or a 303 Location or an HX-Redirect, a page load."""
         status, headers, text = answer
         if status == 200 and headers.get("HX-Push-Url"):
-            self.url = headers["HX-Push-Url"].partition("#")[0]
-            if m := CSRF.search(text):
-                self.csrf = m.group(1)
-            await self.images(text)
-            return text
+            return await self.shown(headers["HX-Push-Url"].partition("#")[0], text)
         target = headers.get("HX-Redirect") or headers.get("Location")
         if not target:
             raise JourneyFailed(f"{step_hint}: no redirect")

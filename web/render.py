@@ -129,9 +129,11 @@ class FollowedPage(Response):
         app = scope["app"]
         path, _, query = self.url.partition("#")[0].partition("?")
         try:
-            session = (await sessions.load(app.state, state["sid_hash"])) if state.get("session") is not None else None
-            if state.get("session") is not None and session is None:
-                return None
+            session = None
+            if state.get("session") is not None:  # logged in: as it is now, after the change
+                session = await sessions.load(app.state, state["sid_hash"])
+                if session is None:
+                    return None
             sub = {**scope, "method": "GET", "path": path, "raw_path": path.encode("latin-1"),
                    "query_string": query.encode("latin-1"),
                    "headers": [(k, v) for k, v in scope["headers"] if k not in _BODY_HEADERS],

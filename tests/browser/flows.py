@@ -89,7 +89,7 @@ def site_subjects_and_photo(page) -> None:
     page.check("input[value='初级会计实务']")
     page.check("input[value='经济法基础']")
     page.set_input_files("#photo", image("me.jpg", images.photo()))
-    # A stored photo answers the page again (a new address, #photo-box): wait for it, not for the photo of the page before (an
+    # A stored photo answers the page again (at #photo-box): wait for it, not for the photo of the page before (an
     # earlier photo's img.id-photo matched at once, and 确认无误 then went with the file still chosen).
     with page.expect_navigation():
         page.click("button:has-text('上传照片')")
